@@ -1,0 +1,274 @@
+"""Group typed rows into orders with Decimal invoice lines (SPEC §3, §7 "Money and VAT").
+
+Line TTC amounts are Amazon's own amounts, so invoice totals equal Amazon's to the cent; HT and VAT
+come from Amazon when it gives them, else from the snapped or derived rate. What had to be derived or
+adjusted is recorded as `Note`s, which Vérifier turns into findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Callable
+
+from . import findings as F
+from . import vat as V
+from .settings import Settings
+
+ZERO = Decimal("0.00")
+UNIT = Decimal("0.0001")
+
+
+@dataclass
+class Note:
+    row: int
+    column: str
+    kind: type[F.Finding]
+    params: dict
+    suggestion: str | None = None
+
+
+@dataclass
+class Line:
+    kind: str  # "item", "gift", "promo", "shipping"
+    product_code: str
+    label: str
+    quantity: int
+    unit_ht: Decimal
+    ht: Decimal
+    tva: Decimal
+    ttc: Decimal
+    rate: Decimal
+    row: int
+    derived: bool = False
+
+
+@dataclass
+class Address:
+    name: str
+    line1: str
+    line2: str
+    postcode: str
+    city: str
+    region: str
+    country: str
+    phone: str
+
+
+@dataclass
+class Order:
+    order_id: str
+    channel: str
+    rows: list[int]
+    purchase: datetime
+    invoice_date: date
+    currency: str
+    regime: str
+    buyer_name: str
+    buyer_email: str
+    buyer_phone: str
+    shipping: Address
+    billing: Address
+    b2b: bool
+    company: str
+    vat_number: str
+    po_number: str
+    instructions: str
+    lines: list[Line] = field(default_factory=list)
+    amazon_ttc: Decimal = ZERO
+
+    @property
+    def total_ht(self) -> Decimal:
+        return sum((l.ht for l in self.lines), ZERO)
+
+    @property
+    def total_tva(self) -> Decimal:
+        return sum((l.tva for l in self.lines), ZERO)
+
+    @property
+    def total_ttc(self) -> Decimal:
+        return sum((l.ttc for l in self.lines), ZERO)
+
+
+def _t(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def _address(first: dict, prefix: str, name_key: str) -> Address:
+    return Address(
+        name=_t(first.get(name_key)),
+        line1=_t(first.get(f"{prefix}-address-1")),
+        line2=" ".join(x for x in (_t(first.get(f"{prefix}-address-2")), _t(first.get(f"{prefix}-address-3"))) if x),
+        postcode=_t(first.get(f"{prefix}-postal-code")),
+        city=_t(first.get(f"{prefix}-city")),
+        region=_t(first.get(f"{prefix}-state")),
+        country=_t(first.get(f"{prefix}-country")).upper(),
+        phone=_t(first.get(f"{prefix}-phone-number")),
+    )
+
+
+def _money(v) -> Decimal | None:
+    return v if isinstance(v, Decimal) else None
+
+
+class _Builder:
+    def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None):
+        self.settings = settings
+        self.product_rate = product_rate or (lambda sku: None)
+        self.notes: list[Note] = []
+
+    # One amount (item, gift wrap) → HT/TVA/rate, with notes on the tax cell.
+    def _taxed(self, row: int, ttc: Decimal, tax: Decimal | None, ht_amz: Decimal | None, qty: int,
+               regime: str, rates: tuple, wanted: Decimal, country: str, day: date,
+               tax_col: str, ttc_col: str) -> tuple[Decimal, Decimal, Decimal, bool]:
+        if regime != V.TAXABLE:
+            if tax:
+                rate = V.implied_rate(ttc, tax) or Decimal(0)
+                ht = self._reconcile(row, ttc, tax, ht_amz, tax_col)
+                return ht, ttc - ht, rate, False
+            return ttc, ZERO, Decimal(0), False
+        if tax is None or (tax == 0 and ttc != 0):
+            rate = V.derive_rate(wanted, rates)
+            ht, tva = V.split_ttc(ttc, rate)
+            col = tax_col if tax is not None else ttc_col
+            self.notes.append(Note(row, col, F.VatComputed, {
+                "country": country, "rate": V.fmt_rate(rate), "tva": V.fmt_money(tva),
+                "ttc": V.fmt_money(ttc)}, suggestion=format(tva, "f")))
+            return ht, tva, rate, True
+        rate = V.snap(ttc, tax, qty, rates)
+        if rate is None:
+            implied = V.implied_rate(ttc, tax)
+            self.notes.append(Note(row, tax_col, F.VatRate, {
+                "tva": V.fmt_money(tax), "ttc": V.fmt_money(ttc),
+                "rate": V.fmt_rate(implied) if implied is not None else "?", "country": country,
+                "day": day.strftime("%d/%m/%Y"), "legal": ", ".join(V.fmt_rate(r) + " %" for r in rates)}))
+            rate = implied if implied is not None else Decimal(0)
+        ht = self._reconcile(row, ttc, tax, ht_amz, tax_col)
+        return ht, ttc - ht, rate, False
+
+    def _reconcile(self, row: int, ttc: Decimal, tax: Decimal, ht_amz: Decimal | None, tax_col: str) -> Decimal:
+        """HT to store; when Amazon's HT + TVA misses TTC by a cent, TTC wins and the gap is stated."""
+        if ht_amz is None:
+            return ttc - tax
+        gap = ttc - (ht_amz + tax)
+        if gap != 0:
+            self.notes.append(Note(row, tax_col, F.RoundingGap, {
+                "gap": V.fmt_money(gap), "ht": V.fmt_money(ht_amz), "tva": V.fmt_money(tax),
+                "ttc": V.fmt_money(ttc), "fixed": V.fmt_money(ttc - ht_amz)}, suggestion=format(ttc - ht_amz, "f")))
+        return ht_amz
+
+    def build(self, rows: list) -> Order:
+        s = self.settings
+        first = rows[0].v
+        purchase: datetime = first["purchase-date"]
+        day = purchase.astimezone(s.zone).date()
+        ship = _address(first, "ship", "recipient-name")
+        bill = _address(first, "bill", "bill-name")
+        if not (bill.line1 or bill.city or bill.postcode):
+            # Billing falls back to shipping as a whole block (SPEC §7).
+            bill = Address(**{**ship.__dict__, "name": bill.name or _t(first.get("buyer-name")) or ship.name})
+        elif not bill.name:
+            bill.name = _t(first.get("buyer-name")) or ship.name
+        b2b = bool(first.get("is-business-order"))
+        vat_number = _t(first.get("buyer-tax-registration-id"))
+        regime = V.regime(ship.country, ship.postcode, b2b, vat_number)
+        rates = V.legal_rates(ship.country, ship.postcode, day) if regime == V.TAXABLE else (Decimal(0),)
+        order = Order(
+            order_id=_t(first["order-id"]), channel=_t(first.get("sales-channel")) or s.canal_defaut,
+            rows=[r.number for r in rows], purchase=purchase, invoice_date=day,
+            currency=_t(first.get("currency")).upper(), regime=regime,
+            buyer_name=_t(first.get("buyer-name")), buyer_email=_t(first.get("buyer-email")),
+            buyer_phone=_t(first.get("buyer-phone-number")), shipping=ship, billing=bill, b2b=b2b,
+            company=_t(first.get("buyer-company-name")), vat_number=vat_number,
+            po_number=_t(first.get("purchase-order-number")), instructions=_t(first.get("delivery-instructions")),
+        )
+        country = ship.country
+        items, gifts, promos = [], [], []
+        amazon = ZERO
+        for r in rows:
+            v = r.v
+            qty = v["quantity-purchased"]
+            ttc = v["item-price"]
+            amazon += ttc
+            wanted = self.product_rate(v["sku"])
+            wanted = s.taux_tva_defaut if wanted is None else wanted
+            ht, tva, rate, derived = self._taxed(
+                r.number, ttc, _money(v.get("item-tax")), _money(v.get("vat-exclusive-item-price")), qty,
+                regime, rates, wanted, country, day, "item-tax", "item-price")
+            items.append(Line("item", _t(v["sku"]), _t(v["product-name"]), qty,
+                              (ht / qty).quantize(UNIT), ht, tva, ttc, rate, r.number, derived))
+            gift = _money(v.get("gift-wrap-price"))
+            if gift:
+                amazon += gift
+                ght, gtva, grate, gder = self._taxed(
+                    r.number, gift, _money(v.get("gift-wrap-tax")), None, 1, regime, rates, rate, country, day,
+                    "gift-wrap-tax", "gift-wrap-price")
+                gifts.append(Line("gift", s.produit_emballage, "Emballage cadeau", 1, ght.quantize(UNIT), ght,
+                                  gtva, gift, grate, r.number, gder))
+            promo = abs(_money(v.get("item-promotion-discount")) or ZERO) + abs(
+                _money(v.get("ship-promotion-discount")) or ZERO)
+            if promo:
+                amazon -= promo
+                pht, ptva = V.split_ttc(promo, rate)
+                promos.append(Line("promo", s.produit_remise, f"Remise {_t(v['sku'])}", 1, -pht.quantize(UNIT),
+                                   -pht, -ptva, -promo, rate, r.number))
+        order.lines = items + gifts + promos + self._shipping(rows, items, regime, rates, country, day)
+        order.amazon_ttc = amazon + sum((_money(r.v.get("shipping-price")) or ZERO for r in rows), ZERO)
+        return order
+
+    def _shipping(self, rows, items, regime, rates, country, day) -> list[Line]:
+        s = self.settings
+        ttc = sum((_money(r.v.get("shipping-price")) or ZERO for r in rows), ZERO)
+        if ttc == 0:
+            return []
+        taxes = [_money(r.v.get("shipping-tax")) for r in rows]
+        tax = None if all(t is None for t in taxes) else sum((t or ZERO for t in taxes), ZERO)
+        hts = [_money(r.v.get("vat-exclusive-shipping-price")) for r in rows]
+        ht_amz = None if all(h is None for h in hts) else sum((h or ZERO for h in hts), ZERO)
+        row = next((r.number for r in rows if _money(r.v.get("shipping-price"))), rows[0].number)
+        label = "Frais de port"
+
+        def line(ht, tva, part_ttc, rate, derived=False):
+            return Line("shipping", s.produit_port, label, 1, ht.quantize(UNIT), ht, tva, part_ttc, rate, row, derived)
+
+        if regime != V.TAXABLE:
+            ht, tva, rate, _ = self._taxed(row, ttc, tax, ht_amz, 1, regime, rates, Decimal(0), country, day,
+                                           "shipping-tax", "shipping-price")
+            return [line(ht, tva, ttc, rate)]
+        # Rates of the items, weighted by their HT, decide how shipping is taxed when Amazon does not say.
+        by_rate: dict[Decimal, Decimal] = {}
+        for it in items:
+            by_rate[it.rate] = by_rate.get(it.rate, ZERO) + it.ht
+        if tax is not None and tax != 0:
+            rate = V.snap(ttc, tax, 1, rates)
+            if rate is not None:
+                ht = self._reconcile(row, ttc, tax, ht_amz, "shipping-tax")
+                return [line(ht, ttc - ht, ttc, rate)]
+            # Mixed-rate order: split TTC and tax pro rata of the items' HT by rate, to the cent.
+            keys = sorted(by_rate, reverse=True) or [rates[0]]
+            weights = [by_rate.get(k, Decimal(1)) for k in keys]
+            ttcs, taxes_ = V.allocate(ttc, weights), V.allocate(tax, weights)
+            return [line(t - x, x, t, k) for k, t, x in zip(keys, ttcs, taxes_) if t]
+        # Amazon gave no shipping VAT on a taxable sale: derive it at the items' rates.
+        keys = sorted(by_rate, reverse=True) or [rates[0]]
+        weights = [by_rate.get(k, Decimal(1)) for k in keys]
+        out = []
+        for k, part in zip(keys, V.allocate(ttc, weights)):
+            if part:
+                ht, tva = V.split_ttc(part, k)
+                out.append(line(ht, tva, part, k, True))
+        total_tva = sum((l.tva for l in out), ZERO)
+        col = "shipping-tax" if tax is not None else "shipping-price"
+        self.notes.append(Note(row, col, F.VatComputed, {
+            "country": country, "rate": "/".join(V.fmt_rate(k) for k in keys), "tva": V.fmt_money(total_tva),
+            "ttc": V.fmt_money(ttc)}, suggestion=format(total_tva, "f")))
+        return out
+
+
+def build_orders(groups: list[list], settings: Settings,
+                 product_rate: Callable[[str], Decimal | None] | None = None) -> tuple[list[Order], list[Note]]:
+    """`groups`: lists of typed rows, one list per order, rows already free of blocking errors."""
+    b = _Builder(settings, product_rate)
+    orders = [b.build(g) for g in groups]
+    return orders, b.notes

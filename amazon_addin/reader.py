@@ -1,0 +1,294 @@
+"""Read an Amazon order report (.txt, .csv, .xlsx, .xls) into a `Table` of raw cells.
+
+Knows nothing of Excel-the-application nor of the database: a file in, cells out, or a `ReadError`
+carrying one French sentence.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import columns as C
+from .errors import ReadError
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_LINE_RE = re.compile(r"\r\n|\n|\r")
+_XLSX_1904_RE = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(1|true)\"")
+
+
+@dataclass
+class Table:
+    """The cells of the order sheet. `rows[i]` sits on sheet row `row_numbers[i]` (1-based)."""
+
+    path: str
+    format: str  # "txt", "csv", "xlsx", "xls"
+    layout: str  # "header" or "letters"
+    header: list = field(default_factory=list)
+    columns: dict = field(default_factory=dict)  # canonical name → 0-based column index
+    rows: list = field(default_factory=list)
+    row_numbers: list = field(default_factory=list)
+    encoding: str | None = None
+    sheet: str | None = None
+    date1904: bool = False
+    width: int = 0
+
+    def value(self, i: int, name: str):
+        idx = self.columns.get(name)
+        if idx is None:
+            return None
+        row = self.rows[i]
+        return row[idx] if idx < len(row) else None
+
+    def cell(self, i: int, name: str) -> str | None:
+        idx = self.columns.get(name)
+        return None if idx is None else f"{C.letter(idx)}{self.row_numbers[i]}"
+
+    def column_values(self, name: str) -> list:
+        idx = self.columns.get(name)
+        if idx is None:
+            return [None] * len(self.rows)
+        return [row[idx] if idx < len(row) else None for row in self.rows]
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+def _cp1252_total(data: bytes) -> str:
+    # cp1252 leaves 0x81 0x8D 0x8F 0x90 0x9D undefined: map them as Latin-1 so decoding never fails.
+    return data.decode("cp1252", errors="latin1fallback")
+
+
+def _latin1_fallback(exc: UnicodeDecodeError):
+    return exc.object[exc.start: exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("latin1fallback", _latin1_fallback)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """BOM, else strict UTF-8, else cp1252 (SPEC §1)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return _cp1252_total(data), "cp1252"
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in ("\t", ";", ",")}
+    best = max(counts, key=lambda d: (counts[d], d == "\t"))
+    return best if counts[best] else "\t"
+
+
+def _read_text(data: bytes, quoting: bool) -> tuple[list[list], str]:
+    if data.count(b"\x00") > len(data) // 100 + 1 and not data.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
+        raise ReadError("Ce fichier n'est pas un fichier texte : il contient des données binaires.")
+    text, encoding = decode_text(data)
+    first = _LINE_RE.split(text, maxsplit=1)[0]
+    delim = _sniff_delimiter(first)
+    if quoting and delim != "\t":
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', strict=False)
+        try:
+            rows = [list(r) for r in reader]
+        except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
+            raise ReadError(f"Le fichier CSV est mal formé ({exc}).")
+    else:
+        lines = _LINE_RE.split(text)
+        if lines and lines[-1] == "":
+            lines.pop()
+        rows = [line.split(delim) for line in lines]
+        if delim == "\t":
+            # Amazon never quotes, but Excel's "tab-delimited text" does: undo only Excel's exact form.
+            for row in rows:
+                for j, v in enumerate(row):
+                    if len(v) >= 2 and v[0] == '"' == v[-1] and '"' not in v[1:-1].replace('""', ""):
+                        row[j] = v[1:-1].replace('""', '"')
+    return rows, encoding
+
+
+# ----------------------------------------------------------------------------------------- workbooks
+
+def _ole_kind(path: Path) -> str:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+                return "encrypted"
+            if ole.exists("Workbook") or ole.exists("Book"):
+                return "xls"
+    except OSError:
+        raise ReadError("Le classeur est endommagé : il ne peut pas être ouvert.")
+    return "other"
+
+
+def _read_workbook(path: Path, kind: str) -> tuple[list[list], str, bool]:
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    date1904 = False
+    if kind == "xlsx":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+                if "xl/workbook.xml" not in names:
+                    raise ReadError(
+                        "Ce fichier est une archive ZIP mais pas un classeur Excel (.xlsx) : "
+                        "pas un rapport de commandes Amazon."
+                    )
+                info = zf.getinfo("xl/workbook.xml")
+                if info.file_size < 5_000_000:
+                    date1904 = bool(_XLSX_1904_RE.search(zf.read("xl/workbook.xml")))
+        except zipfile.BadZipFile:
+            raise ReadError("Le classeur .xlsx est endommagé ou tronqué : il ne peut pas être ouvert.")
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        meta = wb.sheets_metadata
+        names = [m.name for m in meta]
+        chosen = None
+        for m in meta:
+            if m.name.strip().casefold() == "commandes":
+                chosen = m.name
+        if chosen is None:
+            visible = [m.name for m in meta if str(m.visible).endswith("Visible")
+                       and str(m.typ).endswith("WorkSheet")]
+            chosen = (visible or names or [None])[0]
+        if chosen is None:
+            raise ReadError("Le classeur ne contient aucune feuille.")
+        sheet = wb.get_sheet_by_name(chosen)
+        rows = sheet.to_python(skip_empty_area=False)
+    except ReadError:
+        raise
+    except PasswordError:
+        raise ReadError("Le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe.")
+    except Exception as exc:  # calamine raises several types for damaged files
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise ReadError("Le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe.")
+        raise ReadError("Le classeur est endommagé : il ne peut pas être lu.")
+    return rows, chosen, date1904
+
+
+# ------------------------------------------------------------------------------------------- layout
+
+def _is_blank_row(row: list) -> bool:
+    for v in row:
+        if v is not None and v != "" and not (isinstance(v, str) and not v.strip()):
+            return False
+    return True
+
+
+def _header_map(header: list) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        name = C.canonical(cell)
+        if name and name not in found:  # the first of duplicated headers wins
+            found[name] = i
+    return found
+
+
+def _looks_like_letters(first: list) -> bool:
+    def at(letters: str):
+        i = C.index_of(letters)
+        return first[i] if i < len(first) else None
+
+    a1 = at("A")
+    k1 = at("K")
+    if not isinstance(a1, str) or not C.ORDER_ID_RE.match(a1.strip()):
+        return False
+    if isinstance(k1, float):
+        return k1.is_integer()
+    if isinstance(k1, int):
+        return True
+    return isinstance(k1, str) and k1.strip().isdigit()
+
+
+def build_table(path: str, fmt: str, rows: list[list], encoding=None, sheet=None, date1904=False,
+                max_rows: int | None = None) -> Table:
+    # The first non-blank row is the header (Excel users sometimes leave a blank row above).
+    start = 0
+    while start < len(rows) and _is_blank_row(rows[start]):
+        start += 1
+    if start == len(rows):
+        raise ReadError("Le fichier est vide : aucune ligne de commande.")
+    first = rows[start]
+    mapping = _header_map(first)
+    if "order-id" in mapping and len(mapping) >= 3:
+        layout = "header"
+        data_start = start + 1
+        header = ["" if v is None else str(v) for v in first]
+    elif start == 0 and _looks_like_letters(first):
+        layout = "letters"
+        mapping = {name: C.index_of(letters) for letters, name in C.LETTER_LAYOUT.items()}
+        data_start = 0
+        header = []
+    else:
+        raise ReadError(
+            "Ce fichier n'est pas un rapport de commandes Amazon : la ligne d'en-tête ne contient pas "
+            "les colonnes attendues (order-id, sku, item-price…)."
+        )
+    data, numbers = [], []
+    for i in range(data_start, len(rows)):
+        row = rows[i]
+        if _is_blank_row(row):
+            continue
+        data.append(row)
+        numbers.append(i + 1)
+        if max_rows is not None and len(data) > max_rows:
+            raise ReadError(
+                f"Le fichier compte plus de {max_rows} lignes de commande, la limite fixée par le "
+                "paramètre « lignes_max »."
+            )
+    width = max((len(r) for r in rows[start: start + 1] + data[:1]), default=0)
+    return Table(path=path, format=fmt, layout=layout, header=header, columns=mapping, rows=data,
+                 row_numbers=numbers, encoding=encoding, sheet=sheet, date1904=date1904, width=width)
+
+
+def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None) -> Table:
+    """Read any supported export. Raises `ReadError` (exit 2) with one French sentence."""
+    p = Path(path)
+    if not p.exists():
+        raise ReadError(f"Le fichier « {p.name} » est introuvable.")
+    if not p.is_file():
+        raise ReadError(f"« {p.name} » n'est pas un fichier.")
+    try:
+        size = p.stat().st_size
+        if size == 0:
+            raise ReadError("Le fichier est vide.")
+        if size > max_mb * 1024 * 1024:
+            raise ReadError(
+                f"Le fichier pèse plus de {max_mb} Mo, la limite fixée par le paramètre « taille_max_mo »."
+            )
+        with p.open("rb") as fh:
+            head = fh.read(8)
+    except PermissionError:
+        raise ReadError(f"Le fichier « {p.name} » ne peut pas être lu (accès refusé).")
+    except OSError as exc:
+        raise ReadError(f"Le fichier « {p.name} » ne peut pas être lu ({exc.strerror}).")
+    ext = p.suffix.lower()
+    if head.startswith(ZIP_MAGIC):
+        rows, sheet, d1904 = _read_workbook(p, "xlsx")
+        return build_table(str(p), "xlsx", rows, sheet=sheet, date1904=d1904, max_rows=max_rows)
+    if head.startswith(OLE_MAGIC):
+        kind = _ole_kind(p)
+        if kind == "encrypted":
+            raise ReadError("Le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe.")
+        if kind != "xls":
+            raise ReadError("Ce fichier Office n'est pas un classeur Excel : pas un rapport de commandes Amazon.")
+        rows, sheet, d1904 = _read_workbook(p, "xls")
+        return build_table(str(p), "xls", rows, sheet=sheet, date1904=d1904, max_rows=max_rows)
+    if ext in (".xlsx", ".xlsm", ".xls"):
+        raise ReadError("Le classeur est endommagé ou n'est pas un vrai fichier Excel : il ne peut pas être ouvert.")
+    data = p.read_bytes()
+    fmt = "csv" if ext == ".csv" else "txt"
+    rows, encoding = _read_text(data, quoting=(fmt == "csv"))
+    return build_table(str(p), fmt, rows, encoding=encoding, max_rows=max_rows)
