@@ -13,6 +13,7 @@ from typing import Any, Callable
 from . import columns as C
 from . import findings as F
 from . import postcodes, text, values
+from . import vat as V
 from .orders import Order, build_orders
 from .reader import Table
 from .settings import Settings
@@ -71,7 +72,34 @@ def _country_suggestion(value: str) -> str | None:
     try:
         return pycountry.countries.lookup(value.strip()).alpha_2
     except LookupError:
-        return None
+        return _french_country_names().get(_fold(value))
+
+
+def _fold(value: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value.strip().casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+@lru_cache(maxsize=1)
+def _french_country_names() -> dict[str, str]:
+    """French country names (pycountry's own translations) → ISO code, for the suggestion only."""
+    import gettext
+
+    import pycountry
+
+    try:
+        fr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
+    except OSError:
+        return {}
+    names = {}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            label = getattr(c, attr, None)
+            if label:
+                names[_fold(fr.gettext(label))] = c.alpha_2
+    return names
 
 
 class _Checker:
@@ -213,8 +241,8 @@ class _Checker:
                 if isinstance(ttc, Decimal) and isinstance(ht, Decimal) and isinstance(tax, Decimal):
                     gap = ttc - (ht + tax)
                     if abs(gap) > Decimal("0.01"):
-                        self.add(F.VatMismatch, i, tax_c, format(ttc - ht, "f"), ttc=ttc, ht=ht, tva=tax,
-                                 gap=format(gap, "f"))
+                        self.add(F.VatMismatch, i, tax_c, format(ttc - ht, "f"), ttc=V.fmt_money(ttc),
+                                 ht=V.fmt_money(ht), tva=V.fmt_money(tax), gap=V.fmt_money(gap))
 
     def orders(self) -> dict[str, list[TypedRow]]:
         groups: dict[str, list[TypedRow]] = {}
@@ -232,7 +260,9 @@ class _Checker:
                 for c in columns:
                     if self._compare_key(r, c) != keys[c]:
                         raw_first = values.as_text(self.t.value(first.index, c))
-                        self.add(F.OrderMismatch, r.index, c, raw_first, order=oid,
+                        first_issue = text.inspect(raw_first, None) if raw_first else None
+                        fixed_first = first_issue.fixed if first_issue and first_issue.fixed else raw_first
+                        self.add(F.OrderMismatch, r.index, c, fixed_first, order=oid,
                                  value=values.as_text(self.t.value(r.index, c)), first=raw_first,
                                  first_row=first.number)
         return groups
@@ -241,8 +271,11 @@ class _Checker:
         typed = r.v.get(c)
         if c in C.DATES and typed is not None:
             return typed  # aware datetimes compare as instants
-        raw = self.t.value(r.index, c)
-        return " ".join(values.as_text(raw).split()).casefold()
+        shown = values.as_text(self.t.value(r.index, c))
+        issue = text.inspect(shown, None) if shown else None
+        if issue is not None and issue.fixed is not None:
+            shown = issue.fixed  # a cell already flagged for its characters is compared as repaired
+        return " ".join(shown.split()).casefold()
 
 
 def verify_table(table: Table, settings: Settings,

@@ -1,0 +1,242 @@
+"""Every finding code, triggered and not triggered, at the right cell, through the real reader."""
+
+from decimal import Decimal
+
+import pytest
+
+from amazon_addin import findings as F
+from amazon_addin.settings import Settings
+from amazon_addin.verify import verify_file
+from exportgen import HEADER, row, write_txt, write_xlsx
+
+SETTINGS = Settings()
+
+
+def check(tmp_path, rows, header=HEADER, settings=SETTINGS, name="export.txt"):
+    path = tmp_path / name
+    if name.endswith(".xlsx"):
+        write_xlsx(path, rows, header=header)
+    else:
+        write_txt(path, rows, header=header)
+    return verify_file(path, settings)
+
+
+def codes(result, code=None):
+    found = [(f.cell, f.code, f.severity) for f in result.findings]
+    return [x for x in found if code is None or x[1] == code]
+
+
+def col(name, header=HEADER):
+    from amazon_addin.columns import letter
+
+    return letter(list(header).index(name))
+
+
+def test_clean_row_gives_no_finding(tmp_path):
+    result = check(tmp_path, [row()])
+    assert result.findings == []
+    assert result.order_count == 1 and len(result.orders) == 1
+
+
+def test_missing_required_column(tmp_path):
+    header = [h for h in HEADER if h != "sku"]
+    result = check(tmp_path, [row()], header=header)
+    assert [(f.row, f.column, f.code) for f in result.findings] == [(1, "sku", "E_COLONNE_MANQUANTE")]
+    assert result.orders == []  # nothing can be built without the column
+    assert check(tmp_path, [row()]).findings == []
+
+
+@pytest.mark.parametrize("name", ["order-id", "sku", "product-name", "quantity-purchased", "item-price",
+                                  "recipient-name", "ship-city", "ship-postal-code", "ship-country"])
+def test_empty_required_field(tmp_path, name):
+    result = check(tmp_path, [row(), row(**{name.replace("-", "_"): "  "})])
+    assert (f"{col(name)}3", "E_CHAMP_VIDE", "error") in codes(result)
+    assert not [c for c in codes(result) if c[0].endswith("2") and c[0][:-1].isalpha()]
+
+
+def test_mojibake_error_with_repair(tmp_path):
+    result = check(tmp_path, [row(buyer_name="JÃ¼rgen Weiss")])
+    (f,) = [f for f in result.findings if f.code == "E_CARACTERES"]
+    assert f.cell == f"{col('buyer-name')}2" and f.severity == "error" and f.suggestion == "Jürgen Weiss"
+    assert "mal décodé" in f.message
+
+
+def test_charset_error_with_transliteration_only_on_written_columns(tmp_path):
+    result = check(tmp_path, [row(recipient_name="Łukasz Nowak")])
+    (f,) = result.findings
+    assert (f.code, f.column, f.suggestion) == ("E_CARACTERES", "recipient-name", "Lukasz Nowak")
+    utf8 = Settings(jeu_caracteres="utf-8")
+    assert check(tmp_path, [row(recipient_name="Łukasz Nowak")], settings=utf8).findings == []
+
+
+def test_control_characters(tmp_path):
+    result = check(tmp_path, [row(ship_address_1="12 rue\x0b des Lilas")])
+    assert codes(result) == [(f"{col('ship-address-1')}2", "E_CARACTERES", "error")]
+
+
+@pytest.mark.parametrize("qty", ["0", "-1", "1.5", "deux"])
+def test_bad_quantity(tmp_path, qty):
+    result = check(tmp_path, [row(quantity_purchased=qty)])
+    assert codes(result, "E_QUANTITE") == [(f"{col('quantity-purchased')}2", "E_QUANTITE", "error")]
+
+
+@pytest.mark.parametrize("field, value", [("item_price", "abc"), ("item_price", "-5.00"),
+                                          ("shipping_price", "1.234"), ("item_tax", "-1.00")])
+def test_bad_amount(tmp_path, field, value):
+    result = check(tmp_path, [row(**{field: value})])
+    assert (f"{col(field.replace('_', '-'))}2", "E_MONTANT", "error") in codes(result)
+
+
+def test_promotion_may_be_negative(tmp_path):
+    result = check(tmp_path, [row(item_promotion_discount="-2.40")])
+    assert codes(result, "E_MONTANT") == []
+
+
+def test_bad_date(tmp_path):
+    result = check(tmp_path, [row(purchase_date="le 3 mars")])
+    assert codes(result) == [(f"{col('purchase-date')}2", "E_DATE", "error")]
+
+
+def test_vat_arithmetic(tmp_path):
+    bad = check(tmp_path, [row(item_price="24.00", item_tax="3.00", vat_exclusive_item_price="20.00")])
+    (f,) = [f for f in bad.findings if f.code == "E_TVA_INCOHERENTE"]
+    assert f.cell == f"{col('item-tax')}2" and f.suggestion == "4.00"
+    one_cent = check(tmp_path, [row(item_price="24.00", item_tax="3.99", vat_exclusive_item_price="20.00")])
+    assert codes(one_cent, "E_TVA_INCOHERENTE") == []
+    (gap,) = [f for f in one_cent.findings if f.code == "I_ECART_ARRONDI"]
+    assert gap.severity == "info" and gap.suggestion == "4.00"
+    assert one_cent.orders[0].total_ttc == Decimal("24.00")
+
+
+def test_order_rows_disagree(tmp_path):
+    a = row(order_id="405-1111111-1111111", ship_city="Orléans")
+    b = row(order_id="405-1111111-1111111", sku="B", ship_city="  ORLÉANS ")  # same after trim/casefold
+    c = row(order_id="405-1111111-1111111", sku="C", ship_city="Paris",
+            purchase_date="2026-03-05T11:00:00+01:00")  # same instant as 10:00 UTC
+    result = check(tmp_path, [a, b, c])
+    assert codes(result) == [(f"{col('ship-city')}4", "E_COMMANDE_INCOHERENTE", "error")]
+    assert result.findings[0].suggestion == "Orléans"
+    assert result.order_count == 1 and result.orders == []
+
+
+def test_unknown_country_and_currency(tmp_path):
+    result = check(tmp_path, [row(ship_country="Allemagne", currency="€")])
+    found = {f.code: f for f in result.findings}
+    assert found["E_PAYS"].suggestion == "DE" and found["E_DEVISE"].suggestion == "EUR"
+    lower = check(tmp_path, [row(ship_country="de", currency="eur", ship_postal_code="10115")])
+    assert codes(lower) == [("M2", "W_TAUX_TVA", "warning")]  # read as DE/EUR; 20 % is not German
+
+
+def test_vat_rate_not_legal_in_destination(tmp_path):
+    # 24.00 TTC with 4.80 VAT is 25 %: not a French rate.
+    result = check(tmp_path, [row(item_price="24.00", item_tax="4.80", vat_exclusive_item_price="19.20")])
+    (f,) = result.findings
+    assert (f.code, f.cell) == ("W_TAUX_TVA", f"{col('item-tax')}2")
+    assert "25" in f.message
+    # Spanish 21 % and German 19 % snap.
+    es = row(order_id="405-5555555-0000001", item_price="10.59", item_tax="1.84", vat_exclusive_item_price="", ship_country="ES",
+             ship_postal_code="18690")
+    de = row(order_id="405-5555555-0000002", item_price="11.90", item_tax="1.90", vat_exclusive_item_price="10.00", ship_country="DE",
+             ship_postal_code="10115")
+    assert check(tmp_path, [es, de]).findings == []
+
+
+def test_rates_by_invoice_date(tmp_path):
+    # Germany charged 16 % in the second half of 2020 only.
+    july = row(item_price="11.60", item_tax="1.60", vat_exclusive_item_price="10.00", ship_country="DE",
+               ship_postal_code="10115", purchase_date="2020-08-01T10:00:00+00:00")
+    assert check(tmp_path, [july]).findings == []
+    later = dict(july, **{"purchase-date": "2021-02-01T10:00:00+00:00"})
+    assert codes(check(tmp_path, [later]), "W_TAUX_TVA")
+
+
+def test_no_rate_warning_outside_eu(tmp_path):
+    gb = row(order_id="405-5555555-0000003", item_price="12.00", item_tax="2.00", vat_exclusive_item_price="10.00", ship_country="GB",
+             ship_postal_code="SW1A 1AA", currency="GBP")
+    ch = row(order_id="405-5555555-0000004", item_price="12.00", item_tax="0.00", vat_exclusive_item_price="12.00", ship_country="CH",
+             ship_postal_code="1200", currency="CHF")
+    assert check(tmp_path, [gb, ch]).findings == []
+
+
+def test_vat_computed_when_amazon_gives_zero(tmp_path):
+    result = check(tmp_path, [row(item_price="24.00", item_tax="0.00", vat_exclusive_item_price="")])
+    (f,) = result.findings
+    assert (f.code, f.cell, f.suggestion) == ("W_TVA_CALCULEE", f"{col('item-tax')}2", "4.00")
+    (line,) = result.orders[0].lines
+    assert (line.ht, line.tva, line.ttc, line.rate) == (Decimal("20.00"), Decimal("4.00"), Decimal("24.00"), 20)
+
+
+def test_overseas_and_reverse_charge_are_zero_rated(tmp_path):
+    dom = row(item_price="24.00", item_tax="0.00", vat_exclusive_item_price="24.00", ship_postal_code="97100",
+              ship_city="Basse-Terre")
+    b2b = row(order_id="405-2222222-2222222", item_price="24.00", item_tax="0.00",
+              vat_exclusive_item_price="24.00", ship_country="BE", ship_postal_code="1000",
+              ship_city="Bruxelles", is_business_order="true", buyer_tax_registration_id="BE0403019261")
+    result = check(tmp_path, [dom, b2b])
+    assert result.findings == []
+    assert all(line.rate == 0 and line.tva == 0 for o in result.orders for line in o.lines)
+    # The same B2B sale with an invalid VAT number is taxable in Belgium.
+    invalid = dict(b2b, **{"buyer-tax-registration-id": "BE0403019262"})
+    assert codes(check(tmp_path, [invalid]), "W_TVA_CALCULEE")
+
+
+def test_lost_postcode_zero(tmp_path):
+    result = check(tmp_path, [row(ship_postal_code="7100", ship_city="Roiffieux")])
+    (f,) = result.findings
+    assert (f.code, f.severity, f.suggestion) == ("W_CP_COMPLETE", "warning", "07100")
+    assert result.orders[0].shipping.postcode == "07100"
+    be = row(ship_postal_code="1000", ship_country="BE", ship_city="Bruxelles", item_price="24.20",
+             item_tax="4.20", vat_exclusive_item_price="20.00")
+    assert check(tmp_path, [be]).findings == []
+
+
+def test_lost_phone_zero(tmp_path):
+    result = check(tmp_path, [row(ship_phone_number="671944444")])
+    assert [(f.code, f.suggestion) for f in result.findings] == [("W_TEL_COMPLETE", "0671944444")]
+    assert check(tmp_path, [row(ship_phone_number="0671944444")]).findings == []
+
+
+def test_identifiers_damaged_by_excel(tmp_path):
+    result = check(tmp_path, [row(order_item_id="2.20764E+13"), row(order_id="405-3333333-3333333",
+                                                                    order_item_id="40000000000011.0")])
+    found = [(f.cell, f.code, f.severity, f.suggestion) for f in result.findings]
+    assert (f"{col('order-item-id')}2", "E_IDENTIFIANT", "warning", None) in found
+    assert (f"{col('order-item-id')}3", "E_IDENTIFIANT", "info", "40000000000011") in found
+    assert not [x for x in found if x[2] == "error"]
+
+
+def test_findings_sorted_and_unique(tmp_path):
+    rows = [row(order_id=f"405-444444{i}-4444444", quantity_purchased="0", ship_country="ZZ")
+            for i in range(3)]
+    result = check(tmp_path, rows)
+    keys = [(f.row, f.col_index, f.code) for f in result.findings]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert len(result.findings) == 6
+
+
+def test_letter_layout(tmp_path):
+    from amazon_addin.columns import LETTER_LAYOUT, index_of
+
+    width = index_of("BD") + 1
+    cells = [""] * width
+    base = row(quantity_purchased="0")
+    for letters, name in LETTER_LAYOUT.items():
+        key = name if name != "delivery-instructions" else "delivery-Instructions"
+        cells[index_of(letters)] = base.get(key, "")
+    path = tmp_path / "letters.txt"
+    path.write_text("\t".join(cells) + "\n", encoding="utf-8")
+    result = verify_file(path, SETTINGS)
+    assert result.table.layout == "letters"
+    assert [(f.row, f.cell, f.code) for f in result.findings] == [(1, "K1", "E_QUANTITE")]
+
+
+def test_xlsx_numbers_are_typed_like_text(tmp_path):
+    from exportgen import write_xlsx as wx
+
+    path = tmp_path / "numeric.xlsx"
+    wx(path, [row(ship_postal_code="7100", ship_city="Roiffieux", order_item_id="22076422275242")], numeric=True)
+    result = verify_file(path, SETTINGS)
+    # The phone and the postcode lost their zero when Excel stored them as numbers.
+    assert [(f.code, f.suggestion) for f in result.findings if f.severity != "info"] == [
+        ("W_TEL_COMPLETE", "0612345678"), ("W_CP_COMPLETE", "07100"), ("W_TEL_COMPLETE", "0612345678")]
+    assert result.orders[0].lines[0].ttc == Decimal("24.00")
