@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import findings as F
@@ -77,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except MemoryError:
         sys.stderr.write("Mémoire insuffisante pour lire ce fichier.\n")
+        return 2
+    except Exception as exc:  # last resort: a user never sees a traceback
+        if os.environ.get("AMAZON_ADDIN_DEBUG"):
+            raise
+        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : relancez avec "
+                         "AMAZON_ADDIN_DEBUG=1 et signalez ce message.\n")
         return 2
 
 

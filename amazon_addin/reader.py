@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def _read_workbook(path: Path, kind: str) -> tuple[list[list], str, bool]:
                 info = zf.getinfo("xl/workbook.xml")
                 if info.file_size < 5_000_000:
                     date1904 = bool(_XLSX_1904_RE.search(zf.read("xl/workbook.xml")))
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
             raise ReadError("Le classeur .xlsx est endommagé ou tronqué : il ne peut pas être ouvert.")
     try:
         wb = CalamineWorkbook.from_path(str(path))
@@ -255,7 +256,15 @@ def build_table(path: str, fmt: str, rows: list[list], encoding=None, sheet=None
 
 def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None) -> Table:
     """Read any supported export. Raises `ReadError` (exit 2) with one French sentence."""
-    p = Path(path)
+    try:
+        return _read_table(Path(path), max_mb, max_rows)
+    except (ReadError, MemoryError):
+        raise
+    except Exception as exc:  # any other failure while reading means the file is unreadable to us
+        raise ReadError(f"Le fichier « {Path(path).name} » ne peut pas être lu ({type(exc).__name__}).")
+
+
+def _read_table(p: Path, max_mb: int, max_rows: int | None) -> Table:
     if not p.exists():
         raise ReadError(f"Le fichier « {p.name} » est introuvable.")
     if not p.is_file():

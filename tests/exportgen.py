@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import functools
 import io
 import random
 import re
@@ -498,12 +499,28 @@ def make_png(path) -> Path:
     return path
 
 
+def make_ole_not_workbook(path) -> Path:
+    """An OLE2 compound file (like a .doc) that holds no workbook stream, named `.xls`."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        data = write_xls(Path(d) / "x.xls", [row()]).read_bytes()
+    name = "Workbook".encode("utf-16-le")
+    assert data.count(name) == 1
+    path = Path(path)
+    path.write_bytes(data.replace(name, "Document".encode("utf-16-le")))
+    return path
+
+
 CORRUPT = {
     # kind: (file name, maker)
     "truncated-xlsx": ("tronque.xlsx", make_truncated_xlsx),
     "truncated-xls": ("tronque.xls", make_truncated_xls),
     "zip-not-workbook": ("archive.xlsx", make_zip_not_workbook),
+    "ole-not-workbook": ("document.xls", make_ole_not_workbook),
     "damaged-xlsx": ("abime.xlsx", make_damaged_xlsx),
+    "damaged-xlsx-sheet": ("abime-feuille.xlsx",
+                           functools.partial(make_damaged_xlsx, member="xl/worksheets/sheet1.xml")),
     "random-xlsx": ("aleatoire.xlsx", make_random_bytes),
     "random-txt": ("aleatoire.txt", make_random_bytes),
     "empty-txt": ("vide.txt", make_empty),

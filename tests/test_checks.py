@@ -240,3 +240,28 @@ def test_xlsx_numbers_are_typed_like_text(tmp_path):
     assert [(f.code, f.suggestion) for f in result.findings if f.severity != "info"] == [
         ("W_TEL_COMPLETE", "0612345678"), ("W_CP_COMPLETE", "07100"), ("W_TEL_COMPLETE", "0612345678")]
     assert result.orders[0].lines[0].ttc == Decimal("24.00")
+
+
+def test_unreadable_boolean(tmp_path):
+    result = check(tmp_path, [row(is_business_order="peut-être")])
+    assert codes(result) == [(f"{col('is-business-order')}2", "E_BOOLEEN", "error")]
+    assert check(tmp_path, [row(is_business_order="TRUE")]).findings == []
+
+
+def test_real_2017_sample_orders(tmp_path):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "shared" / "amazon-samples" / \
+        "akretion-connector-amazon__5724843814017999.csv"
+    if not sample.is_file():
+        pytest.skip(f"exemple Amazon absent ({sample})")
+    result = verify_file(sample, SETTINGS)
+    assert result.table.encoding == "cp1252" and len(result.rows) == 11
+    orders = {o.order_id: o for o in result.orders}
+    assert len(orders) == 10
+    two = orders["408-6015720-8565128"]
+    assert [l.product_code for l in two.lines] == ["A1090", "DC"] and two.rows == [11, 12]
+    assert two.total_ttc == Decimal("29.80") and two.total_tva == Decimal("4.96")
+    assert orders["407-8251065-5874724"].shipping.postcode == "07100"
+    assert orders["404-7240787-0270752"].buyer_name == "Cécile HONXA"
+    assert sum(o.total_ttc for o in orders.values()) == Decimal("174.73")  # awk over the file agrees
