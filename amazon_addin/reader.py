@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -38,7 +39,6 @@ class Table:
     encoding: str | None = None
     sheet: str | None = None
     date1904: bool = False
-    width: int = 0
 
     def value(self, i: int, name: str):
         idx = self.columns.get(name)
@@ -96,9 +96,9 @@ def _read_text(data: bytes, quoting: bool) -> tuple[list[list], str]:
     ):
         raise ReadError("Ce fichier n'est pas un fichier texte : il contient des données binaires.")
     text, encoding = decode_text(data)
-    first = _LINE_RE.split(text, maxsplit=1)[0]
+    first = next((line for line in _LINE_RE.split(text[:65536]) if line.strip()), "")
     delim = _sniff_delimiter(first)
-    if quoting and delim != "\t":
+    if quoting:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', strict=False)
         try:
             rows = [list(r) for r in reader]
@@ -134,6 +134,24 @@ def _ole_kind(path: Path) -> str:
     return "other"
 
 
+def _xls_date1904(path: Path) -> bool:
+    """The DATEMODE record (0x0022) of an .xls workbook's globals: 1 means the 1904 date system."""
+    import olefile
+
+    with olefile.OleFileIO(str(path)) as ole:
+        name = "Workbook" if ole.exists("Workbook") else "Book"
+        data = ole.openstream(name).read(1 << 20)
+    pos = 0
+    while pos + 4 <= len(data):
+        rtype, size = struct.unpack_from("<HH", data, pos)
+        if rtype == 0x0022 and size >= 2:
+            return struct.unpack_from("<H", data, pos + 4)[0] == 1
+        if rtype == 0x000A:  # EOF of the globals substream
+            return False
+        pos += 4 + size
+    return False
+
+
 def _read_workbook(path: Path, kind: str) -> tuple[list[list], str, bool]:
     from python_calamine import CalamineWorkbook, PasswordError
 
@@ -152,6 +170,8 @@ def _read_workbook(path: Path, kind: str) -> tuple[list[list], str, bool]:
                     date1904 = bool(_XLSX_1904_RE.search(zf.read("xl/workbook.xml")))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
             raise ReadError("Le classeur .xlsx est endommagé ou tronqué : il ne peut pas être ouvert.")
+    if kind == "xls":
+        date1904 = _xls_date1904(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         meta = wb.sheets_metadata
@@ -249,9 +269,8 @@ def build_table(path: str, fmt: str, rows: list[list], encoding=None, sheet=None
                 f"Le fichier compte plus de {max_rows} lignes de commande, la limite fixée par le "
                 "paramètre « lignes_max »."
             )
-    width = max((len(r) for r in rows[start: start + 1] + data[:1]), default=0)
     return Table(path=path, format=fmt, layout=layout, header=header, columns=mapping, rows=data,
-                 row_numbers=numbers, encoding=encoding, sheet=sheet, date1904=date1904, width=width)
+                 row_numbers=numbers, encoding=encoding, sheet=sheet, date1904=date1904)
 
 
 def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None) -> Table:
@@ -261,7 +280,8 @@ def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None)
     except (ReadError, MemoryError):
         raise
     except Exception as exc:  # any other failure while reading means the file is unreadable to us
-        raise ReadError(f"Le fichier « {Path(path).name} » ne peut pas être lu ({type(exc).__name__}).")
+        raise ReadError(f"Le fichier « {Path(path).name} » ne peut pas être lu : il est endommagé ou d'un "
+                        "format inconnu.") from exc
 
 
 def _read_table(p: Path, max_mb: int, max_rows: int | None) -> Table:

@@ -101,7 +101,8 @@ def excel_serial(value: float, date1904: bool = False) -> datetime:
     if not (0 < value < 2958466):
         raise ValueError("hors plage")
     base = _EXCEL_1904 if date1904 else _EXCEL_1900
-    return base + timedelta(days=value)
+    # Serials are binary fractions of a day: 10:00 is stored as 0.41666…69; round to the second.
+    return base + timedelta(seconds=round(value * 86400))
 
 
 def parse_datetime(raw, zone: tzinfo, date1904: bool = False) -> datetime:
