@@ -80,6 +80,11 @@ def inspect(s: str, charset: str | None) -> TextIssue | None:
     """Check one cell. `charset` None means the column is not written to Gestan (no charset check)."""
     if s.isascii() and s.isprintable():
         return None  # the overwhelming majority of cells: nothing to do
+    return _inspect(s, charset)
+
+
+@lru_cache(maxsize=65536)  # names, cities and product labels repeat across rows
+def _inspect(s: str, charset: str | None) -> TextIssue | None:
     reasons: list[str] = []
     severity = "warning"
     fixed = s
@@ -102,7 +107,7 @@ def inspect(s: str, charset: str | None) -> TextIssue | None:
         if probable is not None:
             reasons.append(f"texte probablement mal décodé (« {probable} » ?)")
             fixed = probable
-    if charset is not None:
+    if charset is not None and not _encodable(fixed, charset):
         bad = unencodable(fixed, charset)
         if bad:
             shown = " ".join(bad[:8])
