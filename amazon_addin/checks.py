@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from . import columns as C
 from . import findings as F
@@ -278,8 +278,8 @@ class _Checker:
         return " ".join(shown.split()).casefold()
 
 
-def verify_table(table: Table, settings: Settings,
-                 product_rate: Callable[[str], Decimal | None] | None = None) -> Verification:
+def verify_table(table: Table, settings: Settings, facts=None) -> Verification:
+    """All checks; with `facts` (a `GestanFacts`) also those that need the database."""
     ch = _Checker(table, settings)
     ch.missing_columns()
     ch.text_cells()
@@ -289,10 +289,16 @@ def verify_table(table: Table, settings: Settings,
     groups = ch.orders()
     missing = any(f.code == F.MissingColumn.code for f in ch.findings)
     buildable = [] if missing else [g for g in groups.values() if not any(r.bad for r in g)]
-    orders, notes = build_orders(buildable, settings, product_rate)
+    orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None)
     for n in notes:
         ch.add(n.kind, _index_of(ch.rows, n.row), n.column, n.suggestion, **n.params)
-    return Verification(table, F.sort_findings(ch.findings), ch.rows, orders, len(groups))
+    result = Verification(table, ch.findings, ch.rows, orders, len(groups))
+    if facts is not None:
+        from .facts import database_findings
+
+        result.findings = result.findings + database_findings(result, facts, settings)
+    result.findings = F.sort_findings(result.findings)
+    return result
 
 
 def _index_of(rows: list[TypedRow], number: int) -> int:

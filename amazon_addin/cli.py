@@ -8,7 +8,9 @@ import os
 import sys
 
 from . import findings as F
-from .errors import AddinError
+from pathlib import Path
+
+from .errors import AddinError, SettingsError
 
 SHOWN_FINDINGS = 20
 
@@ -24,11 +26,31 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="amazon-addin", description="Importe les commandes Amazon dans Gestan.")
     p.add_argument("--config", help="fichier de paramètres (par défaut ./amazon_addin.toml)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    v = sub.add_parser("verifier", help="vérifie un rapport de commandes Amazon")
-    v.add_argument("export", help="rapport Amazon (.txt, .csv, .xlsx, .xls)")
-    v.add_argument("--json", action="store_true", help="résultat en JSON sur la sortie standard")
-    v.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+
+    def command(name, help_, export=False, db=True, json_=False):
+        c = sub.add_parser(name, help=help_)
+        if export:
+            c.add_argument("export", help="rapport Amazon (.txt, .csv, .xlsx, .xls)")
+        if db:
+            c.add_argument("--db", help="adresse de la base Gestan (par défaut le paramètre « base »)")
+        if json_:
+            c.add_argument("--json", action="store_true", help="résultat en JSON sur la sortie standard")
+        c.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+        return c
+
+    command("verifier", "vérifie un rapport de commandes Amazon", export=True, json_=True)
+    command("integrer", "intègre un rapport de commandes dans Gestan", export=True, json_=True)
+    init = command("init-db", "crée le schéma de référence Gestan")
+    init.add_argument("--demo", action="store_true", help="ajoute des produits et codes postaux de démonstration")
+    command("check-db", "vérifie que la base a toutes les tables et colonnes attendues")
+    command("demo", "tout le parcours sur un export d'exemple, dans ./demo-gestan.db", db=False)
     return p
+
+
+def _settings(args):
+    from .settings import load
+
+    return load(getattr(args, "config_sub", None) or args.config)
 
 
 def _summary(result) -> str:
@@ -50,17 +72,148 @@ def _summary(result) -> str:
     return "\n".join(lines)
 
 
-def cmd_verifier(args) -> int:
-    from .settings import load
-    from .verify import verify_file
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
-    settings = load(args.config_sub or args.config)
-    result = verify_file(args.export, settings)
+
+def _findings_json(result) -> dict:
+    return {"findings": [f.to_dict() for f in result.findings], "orders": result.order_count}
+
+
+def cmd_verifier(args) -> int:
+    from .verify import read, verify_file
+
+    settings = _settings(args)
+    if args.db or settings.base_explicite:
+        # A database is used only when named, read-only, and never created (SPEC §7).
+        from .checks import verify_table
+        from .gestan import open_gestan
+        from .gestan.connect import describe_error
+        from .gestan.store import load_facts
+        from sqlalchemy.exc import SQLAlchemyError
+
+        table = read(args.export, settings)
+        engine, schema = open_gestan(settings, args.db, read_only=True)
+        try:
+            with engine.connect() as conn:
+                facts = load_facts(conn, schema, table, settings)
+        except SQLAlchemyError as exc:
+            raise SettingsError(describe_error(exc, str(engine.url)))
+        finally:
+            engine.dispose()
+        result = verify_table(table, settings, facts)
+    else:
+        result = verify_file(args.export, settings)
     if args.json:
-        out = {"findings": [f.to_dict() for f in result.findings], "orders": result.order_count}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1) + "\n")
+        _print_json(_findings_json(result))
     sys.stderr.write(_summary(result) + "\n")
     return 1 if result.has_errors else 0
+
+
+def _integration_text(summary) -> str:
+    lines = [f"{len(summary.invoices)} facture(s) créée(s), {len(summary.skipped)} commande(s) déjà intégrée(s) "
+             "passée(s).",
+             f"{summary.customers_created} client(s), {summary.products_created} produit(s), "
+             f"{summary.postal_codes_added} code(s) postal(aux) ajouté(s) ; {summary.stock_movements} mouvement(s) "
+             "de stock."]
+    for inv in summary.invoices[:SHOWN_FINDINGS]:
+        lines.append(f"  {inv['numero']}  commande {inv['commande']}")
+    for a in summary.alerts:
+        lines.append(f"  Alerte stock {a.code} « {a.libelle} » : {a.stock_avant} → {a.stock_apres} "
+                     f"(seuil {a.stock_alerte})")
+    return "\n".join(lines)
+
+
+def cmd_integrer(args, out=None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .gestan import open_gestan
+    from .gestan.connect import describe_error
+    from .gestan.integrate import Blocked, file_sha256, integrate_table
+    from .verify import read
+
+    settings = _settings(args)
+    table = read(args.export, settings)
+    engine, schema = open_gestan(settings, args.db)
+    try:
+        summary = integrate_table(engine, schema, table, settings, file_name=Path(args.export).name,
+                                  sha256=file_sha256(args.export))
+    except Blocked as blocked:
+        if args.json:
+            _print_json(_findings_json(blocked.verification))
+        sys.stderr.write(_summary(blocked.verification) + "\nRien n'a été écrit dans Gestan.\n")
+        return 1
+    except SQLAlchemyError as exc:
+        raise SettingsError(describe_error(exc, str(engine.url)))
+    finally:
+        engine.dispose()
+    if args.json:
+        _print_json(summary.to_dict())
+    sys.stderr.write(_summary(summary.verification) + "\n" + _integration_text(summary) + "\n")
+    return 0
+
+
+def cmd_init_db(args) -> int:
+    from .gestan import open_gestan
+    from .gestan.admin import init_db
+
+    settings = _settings(args)
+    engine, schema = open_gestan(settings, args.db, must_exist=False)
+    try:
+        report = init_db(engine, schema, settings, demo=args.demo)
+    finally:
+        engine.dispose()
+    created = ", ".join(report.tables_created) or "aucune (toutes présentes)"
+    sys.stderr.write(f"Tables créées : {created}.\n")
+    if report.rows_added:
+        sys.stderr.write("Ajouté : " + ", ".join(report.rows_added) + ".\n")
+    return 0
+
+
+def cmd_check_db(args) -> int:
+    from .gestan import open_gestan
+    from .gestan.admin import check_db
+
+    settings = _settings(args)
+    engine, schema = open_gestan(settings, args.db, read_only=True)
+    try:
+        missing = check_db(engine, schema)
+    finally:
+        engine.dispose()
+    if not missing:
+        sys.stderr.write("La base Gestan a toutes les tables et colonnes attendues.\n")
+        return 0
+    for table, column in missing:
+        if column is None:
+            sys.stderr.write(f"Table manquante : {table}\n")
+        else:
+            sys.stderr.write(f"Colonne manquante : {table}.{column}\n")
+    return 1
+
+
+def cmd_demo(args) -> int:
+    from . import demo
+
+    export = demo.write_export(Path("demo-commandes.txt"))
+    base = Path("demo-gestan.db")
+    if base.exists():
+        base.unlink()  # the demo always starts from a fresh base, and never touches `base`
+    url = f"sqlite:///{base}"
+    sys.stderr.write(f"Export d'exemple : {export} ; base de démonstration : {base}\n\n== init-db --demo\n")
+    ns = argparse.Namespace(config=args.config, config_sub=args.config_sub, db=url, json=False, export=str(export))
+    cmd_init_db(argparse.Namespace(**vars(ns), demo=True))
+    sys.stderr.write("\n== verifier\n")
+    cmd_verifier(ns)
+    sys.stderr.write("\n== integrer\n")
+    code = cmd_integrer(ns)
+    sys.stderr.write("\n== integrer (deuxième fois : rien de nouveau)\n")
+    cmd_integrer(ns)
+    sys.stderr.write(f"\nRegardez le résultat : sqlite3 {base} 'select numero, date, commande, total_ttc from factures'\n")
+    return code
+
+
+COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_init_db, "check-db": cmd_check_db,
+            "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")
     args = _parser().parse_args(argv)
     try:
-        return {"verifier": cmd_verifier}[args.command](args)
+        return COMMANDS[args.command](args)
     except AddinError as exc:
         sys.stderr.write(exc.message + "\n")
         return exc.exit_code

@@ -9,7 +9,10 @@ from .reader import read_table
 from .settings import Settings
 
 
-def verify_file(path: str | Path, settings: Settings) -> Verification:
+def verify_file(path: str | Path, settings: Settings, facts=None) -> Verification:
     """Read an export and check it. Raises `ReadError` when the file cannot be read at all."""
-    table = read_table(path, max_mb=settings.taille_max_mo, max_rows=settings.lignes_max)
-    return verify_table(table, settings)
+    return verify_table(read(path, settings), settings, facts)
+
+
+def read(path: str | Path, settings: Settings):
+    return read_table(path, max_mb=settings.taille_max_mo, max_rows=settings.lignes_max)

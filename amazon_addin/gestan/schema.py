@@ -1,0 +1,192 @@
+"""The Gestan reference schema (SPEC §4) in SQLAlchemy Core, remappable to a customer's real names.
+
+Every column is declared with `key=` its reference name, so the code always writes `t.c.code` while
+the SQL uses whatever name the mapping file gives (`ART_CODE`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, MetaData, Numeric, String,
+                        Table, UniqueConstraint)
+
+from ..errors import SettingsError
+
+MONEY = Numeric(12, 2, asdecimal=True)
+RATE = Numeric(5, 2, asdecimal=True)
+UNIT_PRICE = Numeric(14, 4, asdecimal=True)
+
+# Reference table → list of (column, type, options). Names are the contract; types are ours.
+REFERENCE: dict[str, list[tuple]] = {
+    "familles": [
+        ("code", String(20), {"primary_key": True}),
+        ("libelle", String(100), {}),
+    ],
+    "produits": [
+        ("code", String(60), {"primary_key": True}),
+        ("libelle", String(500), {}),
+        ("famille", String(20), {"fk": ("familles", "code")}),
+        ("taux_tva", RATE, {}),
+        ("prix_ttc", MONEY, {}),
+        ("gere_stock", Boolean, {"nullable": False, "default": False}),
+        ("stock", Integer, {"nullable": False, "default": 0}),
+        ("stock_alerte", Integer, {"nullable": False, "default": 0}),
+    ],
+    "clients": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("cle", String(250), {"unique": True, "nullable": False}),
+        ("nom", String(200), {}),
+        ("societe", String(200), {}),
+        ("adresse1", String(250), {}),
+        ("adresse2", String(250), {}),
+        ("code_postal", String(20), {}),
+        ("ville", String(100), {}),
+        ("region", String(100), {}),
+        ("pays", String(2), {}),
+        ("telephone", String(40), {}),
+        ("email", String(250), {}),
+        ("tva_intracom", String(20), {}),
+    ],
+    "codes_postaux": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("pays", String(2), {"nullable": False}),
+        ("code_postal", String(20), {"nullable": False}),
+        ("ville", String(100), {"nullable": False}),
+    ],
+    "factures": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("numero", String(30), {"unique": True, "nullable": False}),
+        ("date", Date, {"nullable": False}),
+        ("client_id", Integer, {"fk": ("clients", "id")}),
+        ("canal", String(40), {}),
+        ("commande", String(40), {}),
+        ("devise", String(3), {}),
+        ("total_ht", MONEY, {}),
+        ("total_tva", MONEY, {}),
+        ("total_ttc", MONEY, {}),
+        ("livraison_nom", String(200), {}),
+        ("livraison_adresse1", String(250), {}),
+        ("livraison_adresse2", String(250), {}),
+        ("livraison_code_postal", String(20), {}),
+        ("livraison_ville", String(100), {}),
+        ("livraison_region", String(100), {}),
+        ("livraison_pays", String(2), {}),
+        ("livraison_telephone", String(40), {}),
+        ("instructions", String(500), {}),
+        ("commande_pro", Boolean, {}),
+        ("bon_commande", String(100), {}),
+    ],
+    "lignes_facture": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("facture_id", Integer, {"fk": ("factures", "id"), "nullable": False}),
+        ("rang", Integer, {"nullable": False}),
+        ("produit_code", String(60), {}),
+        ("libelle", String(500), {}),
+        ("quantite", Integer, {}),
+        ("prix_unitaire_ht", UNIT_PRICE, {}),
+        ("montant_ht", MONEY, {}),
+        ("montant_tva", MONEY, {}),
+        ("montant_ttc", MONEY, {}),
+        ("taux_tva", RATE, {}),
+    ],
+    "mouvements_stock": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("produit_code", String(60), {"nullable": False}),
+        ("date", Date, {"nullable": False}),
+        ("quantite", Integer, {"nullable": False}),
+        ("facture_id", Integer, {"fk": ("factures", "id")}),
+        ("libelle", String(250), {}),
+    ],
+    "imports_amazon": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("commande", String(40), {"unique": True, "nullable": False}),
+        ("canal", String(40), {}),
+        ("facture_id", Integer, {"fk": ("factures", "id")}),
+        ("integration_id", Integer, {"fk": ("integrations_amazon", "id")}),
+        ("fichier", String(250), {}),
+        ("date_import", DateTime, {}),
+    ],
+    "integrations_amazon": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("utilisateur", String(100), {}),
+        ("date", DateTime, {}),
+        ("fichier", String(250), {}),
+        ("sha256", String(64), {}),
+        ("nb_factures", Integer, {}),
+    ],
+    "compteurs": [
+        ("nom", String(40), {"primary_key": True}),
+        ("valeur", Integer, {"nullable": False}),
+    ],
+}
+UNIQUE_TOGETHER = {"codes_postaux": ("pays", "code_postal", "ville")}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Reference names → real names. Empty mapping = the reference schema itself."""
+
+    tables: dict  # ref table → real table
+    columns: dict  # (ref table, ref column) → real column
+
+    def table(self, ref: str) -> str:
+        return self.tables.get(ref, ref)
+
+    def column(self, ref_table: str, ref_col: str) -> str:
+        return self.columns.get((ref_table, ref_col), ref_col)
+
+
+IDENTITY = Mapping({}, {})
+
+
+def load_mapping(path: str | Path | None) -> Mapping:
+    """A TOML file: one section per reference table, `table = "REAL"` and `ref_col = "REAL_COL"`."""
+    if not path:
+        return IDENTITY
+    p = Path(path)
+    if not p.is_file():
+        raise SettingsError(f"Fichier de correspondance « {p} » introuvable (paramètre « mapping »).")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"Fichier de correspondance « {p} » illisible : {exc}.")
+    tables, columns = {}, {}
+    for ref, section in data.items():
+        if ref not in REFERENCE or not isinstance(section, dict):
+            raise SettingsError(f"Fichier de correspondance : table de référence « {ref} » inconnue.")
+        known = {c[0] for c in REFERENCE[ref]}
+        for key, value in section.items():
+            if not isinstance(value, str) or not value.strip():
+                raise SettingsError(f"Fichier de correspondance : « {ref}.{key} » doit être un nom non vide.")
+            if key == "table":
+                tables[ref] = value.strip()
+            elif key in known:
+                columns[(ref, key)] = value.strip()
+            else:
+                raise SettingsError(f"Fichier de correspondance : colonne « {key} » inconnue dans « {ref} ».")
+    return Mapping(tables, columns)
+
+
+class Schema:
+    """The SQLAlchemy tables for one mapping; `schema.produits.c.code` whatever the real names."""
+
+    def __init__(self, mapping: Mapping = IDENTITY):
+        self.mapping = mapping
+        self.metadata = MetaData()
+        for ref, cols in REFERENCE.items():
+            columns = []
+            for name, type_, opts in cols:
+                opts = dict(opts)
+                fk = opts.pop("fk", None)
+                args = [ForeignKey(f"{mapping.table(fk[0])}.{mapping.column(fk[0], fk[1])}")] if fk else []
+                columns.append(Column(mapping.column(ref, name), type_, *args, key=name, **opts))
+            if ref in UNIQUE_TOGETHER:
+                columns.append(UniqueConstraint(*(mapping.column(ref, c) for c in UNIQUE_TOGETHER[ref]),
+                                                name=f"uq_{ref}"))
+            setattr(self, ref, Table(mapping.table(ref), self.metadata, *columns))
+
+    def tables(self):
+        return [(ref, getattr(self, ref)) for ref in REFERENCE]

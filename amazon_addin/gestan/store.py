@@ -1,0 +1,86 @@
+"""Reading what Vérifier needs from Gestan, and the settings that must name existing rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..errors import SettingsError
+from ..facts import GestanFacts, ProductFact, fold_city
+from .. import values
+from .schema import Schema
+
+CHUNK = 500  # IN lists stay well under every server's parameter limit
+LOCK_ROW = "_VERROU_AMAZON"
+
+
+def chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i: i + size]
+
+
+def _texts(table, name: str) -> list[str]:
+    out = set()
+    for raw in table.column_values(name):
+        if not values.is_blank(raw):
+            out.add(values.as_text(raw).strip())
+    return sorted(out)
+
+
+def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
+    """Only the rows the export can touch: its skus, its order ids, its countries' postcodes."""
+    facts = GestanFacts()
+    p, j, cp, f = schema.produits, schema.imports_amazon, schema.codes_postaux, schema.factures
+    skus = _texts(table, "sku") + [settings.produit_port, settings.produit_remise, settings.produit_emballage]
+    for part in chunks(sorted(set(skus))):
+        for row in conn.execute(select(p.c.code, p.c.libelle, p.c.taux_tva, p.c.gere_stock, p.c.stock,
+                                       p.c.stock_alerte).where(p.c.code.in_(part))):
+            facts.products[row.code] = ProductFact(
+                row.code, row.libelle or "", None if row.taux_tva is None else Decimal(row.taux_tva),
+                bool(row.gere_stock), int(row.stock or 0), int(row.stock_alerte or 0))
+    ids = _texts(table, "order-id")
+    for part in chunks(ids):
+        q = select(j.c.commande, f.c.numero).select_from(j.outerjoin(f, j.c.facture_id == f.c.id)) \
+            .where(j.c.commande.in_(part))
+        for row in conn.execute(q):
+            facts.integrated[row.commande] = row.numero or "?"
+    countries = sorted({c.upper() for c in _texts(table, "ship-country") + _texts(table, "bill-country")})
+    for part in chunks(countries):
+        for row in conn.execute(select(cp.c.pays, cp.c.code_postal, cp.c.ville).where(cp.c.pays.in_(part))):
+            facts.postal.add((row.pays.upper(), row.code_postal.strip(), fold_city(row.ville)))
+    return _last_dates(conn, schema, facts, settings)
+
+
+def _last_dates(conn, schema: Schema, facts: GestanFacts, settings) -> GestanFacts:
+    f, c = schema.factures, schema.compteurs
+    names = [row.nom for row in conn.execute(select(c.c.nom).where(c.c.nom != LOCK_ROW))]
+    for name in names:
+        last = conn.execute(select(func.max(f.c.date)).where(f.c.numero.like(_like_prefix(name), escape="\\"))) \
+            .scalar()
+        if last is not None:
+            facts.last_dates[name] = last
+    return facts
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def check_settings_rows(conn, schema: Schema, settings) -> None:
+    """A setting naming a family or product that does not exist stops everything (SPEC §5)."""
+    fam, prod = schema.familles, schema.produits
+    families = {r.code for r in conn.execute(select(fam.c.code).where(
+        fam.c.code.in_([settings.famille_produits, settings.famille_port])))}
+    for key in ("famille_produits", "famille_port"):
+        if getattr(settings, key) not in families:
+            raise SettingsError(f"Paramètre « {key} » : la famille « {getattr(settings, key)} » n'existe pas "
+                                "dans Gestan.")
+    wanted = [settings.produit_port, settings.produit_remise, settings.produit_emballage]
+    products = {r.code for r in conn.execute(select(prod.c.code).where(prod.c.code.in_(wanted)))}
+    for key in ("produit_port", "produit_remise", "produit_emballage"):
+        if getattr(settings, key) not in products:
+            raise SettingsError(f"Paramètre « {key} » : le produit « {getattr(settings, key)} » n'existe pas "
+                                "dans Gestan.")
+
+

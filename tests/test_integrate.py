@@ -1,0 +1,338 @@
+"""Intégrer on a real SQLite file: invoices, numbering, customers, stock, postal codes, never twice."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from amazon_addin.gestan import Schema, make_engine
+from amazon_addin.gestan.admin import init_db
+from amazon_addin.gestan.integrate import integrate_table
+from amazon_addin.reader import read_table
+from amazon_addin.settings import Settings
+from exportgen import row, write_txt
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, cwd=None, env=None):
+    proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
+                          cwd=cwd or ROOT, timeout=120, env={**os.environ, **(env or {})})
+    err = proc.stderr.decode("utf-8")
+    assert "Traceback" not in err
+    return proc.returncode, proc.stdout.decode("utf-8"), err
+
+
+@pytest.fixture
+def base(tmp_path):
+    path = tmp_path / "gestan.db"
+    code, _, err = cli("init-db", "--db", f"sqlite:///{path}", "--demo")
+    assert code == 0, err
+    return path
+
+
+def dump(path: Path) -> dict:
+    """Every table's rows, sorted: the whole visible state of the base."""
+    con = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in con.execute("select name from sqlite_master where type='table' order by name")]
+        return {n: sorted(map(repr, con.execute(f"select * from {n}").fetchall())) for n in names}
+    finally:
+        con.close()
+
+
+def query(path: Path, sql: str, *params):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def order(n, **kw):
+    return row(order_id=f"405-{n:07d}-0000000", order_item_id=f"{n:014d}", **kw)
+
+
+def test_integrate_then_again_changes_nothing(tmp_path, base):
+    rows = [order(1, sku="TASSE-01", quantity_purchased="2", item_price="24.00", item_tax="4.00",
+                  vat_exclusive_item_price="20.00", shipping_price="4.80", shipping_tax="0.80",
+                  vat_exclusive_shipping_price="4.00"),
+            order(1, sku="LIVRE-CUISINE", item_price="21.10", item_tax="1.10", vat_exclusive_item_price="20.00"),
+            order(2, sku="NOUVEAU-1", product_name="Nouveauté", item_price="12.00", item_tax="2.00",
+                  vat_exclusive_item_price="10.00", purchase_date="2026-03-06T10:00:00+00:00",
+                  payments_date="2026-03-06T10:00:00+00:00")]
+    export = write_txt(tmp_path / "export.txt", rows)
+    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["invoices_created"] == 2 and summary["orders_skipped"] == 0
+    assert summary["customers_created"] == 1  # the same buyer in two orders
+    assert summary["products_created"] == 1 and summary["stock_movements"] == 2
+    assert summary["postal_codes_added"] == 0  # 45000 Orléans is in the demo table
+    assert summary["invoices"] == [{"commande": "405-0000001-0000000", "numero": "FA2026000001"},
+                                   {"commande": "405-0000002-0000000", "numero": "FA2026000002"}]
+    totals = query(base, "select numero, total_ht, total_tva, total_ttc from factures order by numero")
+    assert [(n, D(str(ht)), D(str(tva)), D(str(ttc))) for n, ht, tva, ttc in totals] == [
+        ("FA2026000001", D("44"), D("5.9"), D("49.9")), ("FA2026000002", D("10"), D("2"), D("12"))]
+    lines = query(base, "select f.numero, l.rang, l.produit_code, l.montant_ttc from lignes_facture l "
+                        "join factures f on f.id = l.facture_id order by f.numero, l.rang")
+    assert [(n, r, p) for n, r, p, _ in lines] == [("FA2026000001", 1, "TASSE-01"), ("FA2026000001", 2, "LIVRE-CUISINE"),
+                                                   ("FA2026000001", 3, "PORT"), ("FA2026000002", 1, "NOUVEAU-1")]
+    # Per invoice and per file, the stored lines add up to Amazon's amounts to the cent.
+    for numero, _, _, ttc in totals:
+        stored = sum(D(str(t)) for n, _, _, t in lines if n == numero)
+        assert stored == D(str(ttc)).quantize(D("0.01"))
+    assert sum(D(str(t)) for *_, t in lines) == D("24.00") + D("4.80") + D("21.10") + D("12.00")
+    assert query(base, "select stock from produits where code = 'TASSE-01'") == [(10,)]
+    assert query(base, "select quantite from mouvements_stock order by id") == [(-2,), (-1,)]
+    assert query(base, "select famille, taux_tva, gere_stock from produits where code = 'NOUVEAU-1'") == [
+        ("AMAZON", 20, 0)]
+
+    before = dump(base)
+    code, out, _ = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    again = json.loads(out)
+    assert code == 0 and again["invoices_created"] == 0 and again["orders_skipped"] == 2
+    assert again["skipped"][0] == {"commande": "405-0000001-0000000", "numero": "FA2026000001"}
+    after = dump(base)
+    assert len(after.pop("integrations_amazon")) == len(before.pop("integrations_amazon")) + 1  # audit only
+    assert after == before
+
+
+def test_numbering_contiguous_by_date_and_per_year(tmp_path, base):
+    when = ["2026-05-02T10:00:00+00:00", "2026-05-01T10:00:00+00:00", "2026-12-31T23:30:00+00:00",
+            "2026-10-31T23:40:00+00:00", "2026-05-01T09:00:00+00:00"]
+    rows = [order(n, purchase_date=w, payments_date=w) for n, w in enumerate(when, 1)]
+    export = write_txt(tmp_path / "export.txt", rows)
+    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    assert code == 0, err
+    numbers = {i["commande"][4:11]: i["numero"] for i in json.loads(out)["invoices"]}
+    assert numbers == {"0000005": "FA2026000001", "0000002": "FA2026000002", "0000001": "FA2026000003",
+                       "0000004": "FA2026000004", "0000003": "FA2027000001"}
+    dates = dict(query(base, "select commande, date from factures"))
+    assert dates["405-0000004-0000000"] == "2026-11-01"  # 23:40 UTC on 31 October is 1 November in Paris
+    assert dates["405-0000003-0000000"] == "2027-01-01"
+    assert sorted(query(base, "select nom, valeur from compteurs where nom like 'FA%'")) == [("FA2026", 4), ("FA2027", 1)]
+    # An order older than the last 2026 invoice is flagged by verifier --db.
+    late = write_txt(tmp_path / "late.txt", [order(9, purchase_date="2026-04-01T10:00:00+00:00",
+                                                   payments_date="2026-04-01T10:00:00+00:00")])
+    code, out, _ = cli("verifier", late, "--db", f"sqlite:///{base}", "--json")
+    assert code == 0 and [f["code"] for f in json.loads(out)["findings"]] == ["W_DATE_ANTERIEURE"]
+
+
+def test_customers_dedup(tmp_path, base):
+    rows = [order(1, buyer_name="Hélène Azé", bill_name="Hélène AZÉ", bill_postal_code="75116", bill_city="Paris",
+                  ship_postal_code="75116", ship_city="Paris"),
+            order(2, buyer_name="Hélène Azé", bill_name="AZE  helene", bill_postal_code="75116", bill_city="Paris",
+                  ship_postal_code="75116", ship_city="Paris"),
+            order(3, buyer_name="Hélène Azé", bill_name="Hélène Azé", bill_postal_code="69006", bill_city="Lyon",
+                  ship_postal_code="69006", ship_city="Lyon"),
+            order(4, is_business_order="true", buyer_tax_registration_id="BE0403019261", bill_name="Atelier A",
+                  ship_country="BE", ship_postal_code="1000", ship_city="Bruxelles", bill_country="BE",
+                  bill_postal_code="1000", bill_city="Bruxelles", item_tax="0.00", vat_exclusive_item_price="24.00"),
+            order(5, is_business_order="true", buyer_tax_registration_id="BE 0403.019.261", bill_name="Atelier A sprl",
+                  ship_country="BE", ship_postal_code="1050", ship_city="Ixelles", bill_country="BE",
+                  bill_postal_code="1050", bill_city="Ixelles", item_tax="0.00", vat_exclusive_item_price="24.00")]
+    export = write_txt(tmp_path / "export.txt", rows)
+    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    assert code == 0, err
+    assert json.loads(out)["customers_created"] == 3
+    clients = query(base, "select cle from clients order by id")
+    assert clients == [("aze helene|75116|FR",), ("aze helene|69006|FR",), ("TVA:BE0403019261",)]
+    # Postal codes: 75116 Paris, 1000 Bruxelles (known), 1050 Ixelles; each added once.
+    assert sorted(query(base, "select pays, code_postal, ville from codes_postaux where id > 6")) == [
+        ("BE", "1050", "Ixelles"), ("FR", "75116", "Paris")]
+
+
+def test_errors_block_and_nothing_is_written(tmp_path, base):
+    export = write_txt(tmp_path / "export.txt", [order(1), order(2, quantity_purchased="0")])
+    before = dump(base)
+    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    assert code == 1 and "Rien n'a été écrit" in err
+    assert [f["code"] for f in json.loads(out)["findings"] if f["severity"] == "error"] == ["E_QUANTITE"]
+    assert dump(base) == before
+
+
+def test_already_integrated_orders_never_block(tmp_path, base):
+    url = f"sqlite:///{base}"
+    first = write_txt(tmp_path / "first.txt", [order(1)])
+    assert cli("integrer", first, "--db", url)[0] == 0
+    # The same order, now broken in the sheet, plus a new one: the old one is skipped, not blocking.
+    second = write_txt(tmp_path / "second.txt", [order(1, quantity_purchased="0"), order(2)])
+    code, out, err = cli("integrer", second, "--db", url, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["invoices_created"], data["orders_skipped"]) == (1, 0)  # order 1 could not be built: not listed
+    code, out, _ = cli("verifier", second, "--db", url, "--json")
+    found = {(f["cell"], f["code"]): f["severity"] for f in json.loads(out)["findings"]}
+    assert found[("A2", "I_DEJA_INTEGREE")] == "info" and found[("J2", "E_QUANTITE")] == "info"
+    assert code == 0
+
+
+def test_planted_failure_in_last_order_leaves_base_untouched(tmp_path, base):
+    # A foreign invoice already holds the number the third order would get.
+    con = sqlite3.connect(base)
+    con.execute("insert into factures (numero, date, total_ttc) values ('FA2026000003', '2026-01-01', 0)")
+    con.commit()
+    con.close()
+    before = dump(base)
+    export = write_txt(tmp_path / "export.txt", [order(n, sku=f"NEW-{n}") for n in (1, 2, 3)])
+    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    assert code == 3 and out == ""
+    assert "rien n'a été écrit" in err and len(err.strip().splitlines()) >= 1
+    assert dump(base) == before
+
+
+def test_crash_before_commit_rolls_back_everything(tmp_path, base):
+    settings = Settings()
+    engine = make_engine(f"sqlite:///{base}")
+    export = write_txt(tmp_path / "export.txt", [order(1), order(2, sku="NEW")])
+    before = dump(base)
+
+    def boom(conn):
+        raise RuntimeError("crash simulé")
+
+    with pytest.raises(RuntimeError):
+        integrate_table(engine, Schema(), read_table(export), settings, file_name="x", sha256="0",
+                        fail_before_commit=boom)
+    engine.dispose()
+    assert dump(base) == before
+
+
+def test_stock_alerts(tmp_path, base):
+    rows = [order(1, sku="PLAID-LIN", quantity_purchased="2", item_price="178.00", item_tax="29.67",
+                  vat_exclusive_item_price="148.33"),
+            order(2, sku="PLAID-LIN", quantity_purchased="1", item_price="89.00", item_tax="14.83",
+                  vat_exclusive_item_price="74.17"),
+            order(3, sku="BOUGIE-LAV", item_price="19.00", item_tax="3.17", vat_exclusive_item_price="15.83")]
+    export = write_txt(tmp_path / "export.txt", rows)
+    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    assert code == 0, err
+    assert json.loads(out)["alerts"] == [{
+        "code": "PLAID-LIN", "libelle": "Plaid en lin lavé", "stock_avant": 4, "quantite": 3, "stock_apres": 1,
+        "stock_alerte": 3, "commandes": ["405-0000001-0000000", "405-0000002-0000000"]}]
+
+
+def test_vat_derived_from_the_product_rate(tmp_path, base):
+    export = write_txt(tmp_path / "export.txt", [order(1, sku="LIVRE-CUISINE", item_price="21.10", item_tax="0.00",
+                                                       vat_exclusive_item_price="")])
+    code, out, _ = cli("verifier", export, "--db", f"sqlite:///{base}", "--json")
+    (f,) = json.loads(out)["findings"]
+    assert f["code"] == "W_TVA_CALCULEE" and f["suggestion"] == "1.10" and "5,5 %" in f["message"]
+    code, out, _ = cli("verifier", export, "--json")  # without the base: the default 20 %
+    assert json.loads(out)["findings"][0]["suggestion"] == "3.52"
+
+
+def test_database_findings_triggered_and_not(tmp_path, base):
+    url = f"sqlite:///{base}"
+    known = order(1, sku="TASSE-01", ship_city="Orléans", ship_postal_code="45000", bill_city="ORLEANS")
+    new = order(2, sku="INCONNU", ship_city="Roiffieux", ship_postal_code="07100", bill_city="Roiffieux",
+                bill_postal_code="07100")
+    export = write_txt(tmp_path / "export.txt", [known, new])
+    code, out, _ = cli("verifier", export, "--db", url, "--json")
+    assert code == 0
+    found = sorted((f["cell"], f["code"]) for f in json.loads(out)["findings"])
+    assert found == [("AL3", "W_VILLE_NOUVELLE"), ("H3", "W_PRODUIT_NOUVEAU"), ("U3", "W_VILLE_NOUVELLE")]
+    assert cli("integrer", export, "--db", url)[0] == 0
+    code, out, _ = cli("verifier", export, "--db", url, "--json")
+    assert sorted((f["cell"], f["code"]) for f in json.loads(out)["findings"]) == [
+        ("A2", "I_DEJA_INTEGREE"), ("A3", "I_DEJA_INTEGREE")]
+
+
+def test_verifier_never_creates_a_base(tmp_path):
+    export = write_txt(tmp_path / "export.txt", [order(1)])
+    missing = tmp_path / "absent.db"
+    code, _, err = cli("verifier", export, "--db", f"sqlite:///{missing}")
+    assert code == 3 and "init-db" in err and not missing.exists()
+    code, _, err = cli("integrer", export, "--db", f"sqlite:///{missing}")
+    assert code == 3 and not missing.exists()
+
+
+def test_settings_checked_before_anything_is_written(tmp_path, base):
+    export = write_txt(tmp_path / "export.txt", [order(1)])
+    before = dump(base)
+    (tmp_path / "amazon_addin.toml").write_text('famille_produits = "NULLE"\n', encoding="utf-8")
+    code, _, err = cli("integrer", export, "--db", f"sqlite:///{base}", cwd=tmp_path)
+    assert code == 3 and "famille_produits" in err and "NULLE" in err
+    (tmp_path / "amazon_addin.toml").write_text('format_numero = "FA{annee}{seq}"\n', encoding="utf-8")
+    code, _, err = cli("integrer", export, "--db", f"sqlite:///{base}", cwd=tmp_path)
+    assert code == 3 and "format_numero" in err
+    assert dump(base) == before
+
+
+def test_custom_number_format(tmp_path, base):
+    (tmp_path / "amazon_addin.toml").write_text('format_numero = "AMZ-{year}-{seq:04d}"\n', encoding="utf-8")
+    export = write_txt(tmp_path / "export.txt", [order(1), order(2)])
+    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json", cwd=tmp_path)
+    assert code == 0, err
+    assert [i["numero"] for i in json.loads(out)["invoices"]] == ["AMZ-2026-0001", "AMZ-2026-0002"]
+
+
+def test_passwords_never_in_settings(tmp_path, monkeypatch):
+    export = write_txt(tmp_path / "export.txt", [order(1)])
+    (tmp_path / "amazon_addin.toml").write_text('base = "postgresql://gestan:secret@127.0.0.1/test"\n',
+                                               encoding="utf-8")
+    code, _, err = cli("verifier", export, cwd=tmp_path)
+    assert code == 3 and "mot de passe" in err and "secret" not in err
+    (tmp_path / "amazon_addin.toml").write_text('base = "postgresql://gestan:${GESTAN_MDP}@127.0.0.1/test"\n',
+                                               encoding="utf-8")
+    monkeypatch.delenv("GESTAN_MDP", raising=False)
+    code, _, err = cli("verifier", export, cwd=tmp_path)
+    assert code == 3 and "GESTAN_MDP" in err and "n'est pas définie" in err
+
+
+def test_init_db_is_idempotent_and_check_db(tmp_path, base):
+    before = dump(base)
+    code, _, err = cli("init-db", "--db", f"sqlite:///{base}")
+    assert code == 0 and "aucune" in err
+    assert dump(base) == before
+    assert cli("check-db", "--db", f"sqlite:///{base}")[0] == 0
+    code, _, err = cli("init-db", "--db", f"sqlite:///{base}", "--demo")
+    assert code == 0  # no invoice yet: demo rows already there, nothing added twice
+    assert dump(base) == before
+    con = sqlite3.connect(base)
+    con.execute("alter table clients drop column tva_intracom")
+    con.execute("drop table mouvements_stock")
+    con.commit()
+    con.close()
+    code, _, err = cli("check-db", "--db", f"sqlite:///{base}")
+    assert code == 1
+    assert "clients.tva_intracom" in err and "Table manquante : mouvements_stock" in err
+
+
+def test_init_demo_refuses_a_base_with_invoices(tmp_path, base):
+    export = write_txt(tmp_path / "export.txt", [order(1)])
+    assert cli("integrer", export, "--db", f"sqlite:///{base}")[0] == 0
+    code, _, err = cli("init-db", "--db", f"sqlite:///{base}", "--demo")
+    assert code == 3 and "factures" in err
+
+
+def test_mapping_file_remaps_names(tmp_path):
+    mapping = tmp_path / "gestan-map.toml"
+    mapping.write_text('[produits]\ntable = "ARTICLES"\ncode = "ART_CODE"\nstock = "ART_STOCK"\n'
+                       '[factures]\nnumero = "FAC_NUM"\n', encoding="utf-8")
+    (tmp_path / "amazon_addin.toml").write_text(f'mapping = "{mapping}"\nbase = "sqlite:///{tmp_path / "g.db"}"\n',
+                                               encoding="utf-8")
+    assert cli("init-db", "--demo", cwd=tmp_path)[0] == 0
+    export = write_txt(tmp_path / "export.txt", [order(1, sku="TASSE-01", quantity_purchased="2",
+                                                       item_price="24.00", item_tax="4.00")])
+    code, out, err = cli("integrer", export, "--json", cwd=tmp_path)
+    assert code == 0, err
+    assert query(tmp_path / "g.db", "select ART_STOCK from ARTICLES where ART_CODE = 'TASSE-01'") == [(10,)]
+    assert query(tmp_path / "g.db", "select FAC_NUM from factures") == [("FA2026000001",)]
+    assert cli("check-db", cwd=tmp_path)[0] == 0
+
+
+def test_demo_command(tmp_path):
+    code, _, err = cli("demo", cwd=tmp_path)
+    assert code == 0, err
+    db = tmp_path / "demo-gestan.db"
+    assert query(db, "select count(*) from factures") == [(6,)]
+    assert "Alerte stock TASSE-01" in err and "0 facture(s) créée(s), 6 commande(s) déjà intégrée(s)" in err
+    # Run twice: the demo always starts from a fresh base.
+    assert cli("demo", cwd=tmp_path)[0] == 0
+    assert query(db, "select count(*) from factures") == [(6,)]
