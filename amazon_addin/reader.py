@@ -39,6 +39,7 @@ class Table:
     encoding: str | None = None
     sheet: str | None = None
     date1904: bool = False
+    header_row: int = 0  # 1-based sheet row of the header; 0 for the letter layout
 
     def value(self, i: int, name: str):
         idx = self.columns.get(name)
@@ -270,13 +271,32 @@ def build_table(path: str, fmt: str, rows: list[list], encoding=None, sheet=None
                 "paramètre « lignes_max »."
             )
     return Table(path=path, format=fmt, layout=layout, header=header, columns=mapping, rows=data,
-                 row_numbers=numbers, encoding=encoding, sheet=sheet, date1904=date1904)
+                 row_numbers=numbers, encoding=encoding, sheet=sheet, date1904=date1904,
+                 header_row=start + 1 if layout == "header" else 0)
+
+
+@dataclass
+class Grid:
+    """The raw cells of a file's order sheet, before any header is looked for."""
+
+    rows: list
+    format: str
+    encoding: str | None = None
+    sheet: str | None = None
+    date1904: bool = False
 
 
 def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None) -> Table:
     """Read any supported export. Raises `ReadError` (exit 2) with one French sentence."""
+    g = read_grid(path, max_mb)
+    return build_table(str(path), g.format, g.rows, encoding=g.encoding, sheet=g.sheet, date1904=g.date1904,
+                       max_rows=max_rows)
+
+
+def read_grid(path: str | Path, max_mb: int = 200) -> Grid:
+    """The cells as the file holds them (Charger loads these into the sheet as they are)."""
     try:
-        return _read_table(Path(path), max_mb, max_rows)
+        return _read_grid(Path(path), max_mb)
     except (ReadError, MemoryError):
         raise
     except Exception as exc:  # any other failure while reading means the file is unreadable to us
@@ -284,7 +304,7 @@ def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None)
                         "format inconnu.") from exc
 
 
-def _read_table(p: Path, max_mb: int, max_rows: int | None) -> Table:
+def _read_grid(p: Path, max_mb: int) -> Grid:
     if not p.exists():
         raise ReadError(f"Le fichier « {p.name} » est introuvable.")
     if not p.is_file():
@@ -306,7 +326,7 @@ def _read_table(p: Path, max_mb: int, max_rows: int | None) -> Table:
     ext = p.suffix.lower()
     if head.startswith(ZIP_MAGIC):
         rows, sheet, d1904 = _read_workbook(p, "xlsx")
-        return build_table(str(p), "xlsx", rows, sheet=sheet, date1904=d1904, max_rows=max_rows)
+        return Grid(rows, "xlsx", sheet=sheet, date1904=d1904)
     if head.startswith(OLE_MAGIC):
         kind = _ole_kind(p)
         if kind == "encrypted":
@@ -314,10 +334,10 @@ def _read_table(p: Path, max_mb: int, max_rows: int | None) -> Table:
         if kind != "xls":
             raise ReadError("Ce fichier Office n'est pas un classeur Excel : pas un rapport de commandes Amazon.")
         rows, sheet, d1904 = _read_workbook(p, "xls")
-        return build_table(str(p), "xls", rows, sheet=sheet, date1904=d1904, max_rows=max_rows)
+        return Grid(rows, "xls", sheet=sheet, date1904=d1904)
     if ext in (".xlsx", ".xlsm", ".xls"):
         raise ReadError("Le classeur est endommagé ou n'est pas un vrai fichier Excel : il ne peut pas être ouvert.")
     data = p.read_bytes()
     fmt = "csv" if ext == ".csv" else "txt"
     rows, encoding = _read_text(data, quoting=(fmt == "csv"))
-    return build_table(str(p), fmt, rows, encoding=encoding, max_rows=max_rows)
+    return Grid(rows, fmt, encoding=encoding)

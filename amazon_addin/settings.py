@@ -88,25 +88,79 @@ def _coerce(key: str, value, default):
     return value
 
 
-def load(config: str | Path | None = None, **overrides) -> Settings:
-    """Defaults, then the TOML file (explicit path must exist), then non-None overrides."""
+# What each key means, for the `Paramètres` sheet (French, shown to the user).
+EXPLANATIONS = {
+    "base": "Base Gestan : sqlite:///chemin.db, un DSN ODBC, ou une adresse dont le mot de passe est ${VARIABLE}",
+    "famille_produits": "Famille des produits créés pour les références Amazon inconnues",
+    "famille_port": "Famille du produit de port",
+    "produit_port": "Produit des lignes de frais de port",
+    "fuseau_horaire": "Fuseau horaire du vendeur (date des factures)",
+    "jeu_caracteres": "Jeu de caractères de la base Gestan",
+    "format_numero": "Numéro de facture : {year} et {seq:06d} seulement",
+    "taux_tva_defaut": "Taux de TVA (%) quand ni Amazon ni Gestan ne le donnent",
+    "canal_defaut": "Canal de vente quand la colonne sales-channel est vide",
+    "produit_remise": "Produit des lignes de remise",
+    "produit_emballage": "Produit des lignes d'emballage cadeau",
+    "mapping": "Fichier de correspondance des noms de tables et colonnes (facultatif)",
+    "taille_max_mo": "Taille maximale d'un export (Mo)",
+    "lignes_max": "Nombre maximal de lignes d'un export",
+    "attente_verrou_s": "Attente maximale d'une base occupée (secondes)",
+}
+
+
+def _known() -> dict:
+    return {f.name: f.default for f in fields(Settings) if f.name != "base_explicite"}
+
+
+def from_mapping(data: dict, base: Settings | None = None, source: str = "les paramètres") -> Settings:
+    """Settings from key/value pairs (a TOML file, the `Paramètres` sheet) over `base`."""
+    known = _known()
     values: dict = {}
-    path = Path(config) if config else Path(DEFAULT_FILE)
-    if config and not path.is_file():
-        raise SettingsError(f"Fichier de paramètres « {path} » introuvable.")
+    for key, value in data.items():
+        if key not in known:
+            raise SettingsError(f"Paramètre « {key} » inconnu dans {source}.")
+        if isinstance(value, float) and value.is_integer() and isinstance(known[key], int) \
+                and not isinstance(known[key], bool):
+            value = int(value)  # a sheet gives numbers as floats
+        if key in ("mapping",) and not isinstance(value, str):
+            value = str(value)
+        values[key] = _coerce(key, value, known[key])
+    if "base" in values:
+        values["base_explicite"] = True
+        _refuse_literal_password(values["base"])
+    return validate(replace(base or Settings(), **values))
+
+
+def _refuse_literal_password(url: str) -> None:
+    m = re.match(r"^[^:/]+://[^:/@]*:([^@]*)@", url)
+    if m and not re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", m.group(1)):
+        raise SettingsError(
+            "Un mot de passe ne doit jamais figurer dans les paramètres : écrivez ${NOM_VARIABLE} à sa place "
+            "et définissez cette variable d'environnement, ou utilisez un DSN ODBC.")
+
+
+def describe_for_sheet(s: Settings) -> list[list[str]]:
+    rows = []
+    for key in EXPLANATIONS:
+        value = getattr(s, key)
+        rows.append([key, "" if value is None else str(value), EXPLANATIONS[key]])
+    return rows
+
+
+def load(config: str | Path | None = None, **overrides) -> Settings:
+    """Defaults, then the TOML file (explicit path, else ./amazon_addin.toml, else ~/amazon_addin.toml)."""
+    if config:
+        path = Path(config)
+        if not path.is_file():
+            raise SettingsError(f"Fichier de paramètres « {path} » introuvable.")
+    else:
+        path = next((p for p in (Path(DEFAULT_FILE), Path.home() / DEFAULT_FILE) if p.is_file()), Path(DEFAULT_FILE))
+    settings = Settings()
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"Fichier de paramètres « {path} » illisible : {exc}.")
-        known = {f.name: f.default for f in fields(Settings) if f.name != "base_explicite"}
-        for key, value in data.items():
-            if key not in known:
-                raise SettingsError(f"Paramètre « {key} » inconnu dans « {path} ».")
-            values[key] = _coerce(key, value, known[key])
-        if "base" in values:
-            values["base_explicite"] = True
-    for key, value in overrides.items():
-        if value is not None:
-            values[key] = value
-    return validate(replace(Settings(), **values))
+        settings = from_mapping(data, source=f"« {path} »")
+    extra = {k: v for k, v in overrides.items() if v is not None}
+    return validate(replace(settings, **extra)) if extra else settings
