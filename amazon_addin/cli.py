@@ -38,12 +38,15 @@ def _parser() -> argparse.ArgumentParser:
         c.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
         return c
 
-    command("verifier", "vérifie un rapport de commandes Amazon", export=True, json_=True)
+    ver = command("verifier", "vérifie un rapport de commandes Amazon", export=True, json_=True)
+    ver.add_argument("--out", help="écrit une copie .xlsx colorée et annotée comme dans Excel")
+    ver.add_argument("--appliquer", action="store_true", help="avec --out : écrit aussi chaque suggestion (en vert)")
     command("integrer", "intègre un rapport de commandes dans Gestan", export=True, json_=True)
     init = command("init-db", "crée le schéma de référence Gestan")
     init.add_argument("--demo", action="store_true", help="ajoute des produits et codes postaux de démonstration")
     command("check-db", "vérifie que la base a toutes les tables et colonnes attendues")
     command("demo", "tout le parcours sur un export d'exemple, dans ./demo-gestan.db", db=False)
+    command("build-workbook", "reconstruit workbook/AmazonImport.xlsm et .xlam à partir des sources", db=False)
     return p
 
 
@@ -81,33 +84,53 @@ def _findings_json(result) -> dict:
 
 
 def cmd_verifier(args) -> int:
-    from .verify import read, verify_file
+    from dataclasses import replace
+
+    from .gestan import read_facts
+    from .verify import read
 
     settings = _settings(args)
-    if args.db or settings.base_explicite:
-        # A database is used only when named, read-only, and never created (SPEC §7).
+    if args.db:
+        settings = replace(settings, base=args.db, base_explicite=True)
+    if args.appliquer and not args.out:
+        raise SettingsError("L'option --appliquer demande --out COPIE.xlsx : l'export d'origine n'est jamais modifié.")
+    if args.out:
+        result = _verify_to_copy(args, settings)
+    else:
         from .checks import verify_table
-        from .gestan import open_gestan
-        from .gestan.connect import describe_error
-        from .gestan.store import load_facts
-        from sqlalchemy.exc import SQLAlchemyError
 
         table = read(args.export, settings)
-        engine, schema = open_gestan(settings, args.db, read_only=True)
-        try:
-            with engine.connect() as conn:
-                facts = load_facts(conn, schema, table, settings)
-        except SQLAlchemyError as exc:
-            raise SettingsError(describe_error(exc, str(engine.url)))
-        finally:
-            engine.dispose()
-        result = verify_table(table, settings, facts)
-    else:
-        result = verify_file(args.export, settings)
+        result = verify_table(table, settings, read_facts(settings, table))
     if args.json:
         _print_json(_findings_json(result))
     sys.stderr.write(_summary(result) + "\n")
     return 1 if result.has_errors else 0
+
+
+def _verify_to_copy(args, settings):
+    """The same functions as the ribbon, on a headless workbook saved as the annotated copy."""
+    from .excel import addin as A
+    from .excel import engine as E
+    from .ribbon import verify_book
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise SettingsError("La copie annotée (--out) doit être un fichier .xlsx.")
+    E.activate()
+    book = E.new_book()
+    book.sheets[0].name = A.ORDER_SHEET
+    A.load_export(book, args.export, settings)
+    result = verify_book(book, settings)
+    if args.appliquer:
+        A.apply_suggestions(book, result)
+        verify_book(book, settings)  # the copy shows what remains after the corrections
+    try:
+        book.save(str(out))
+    except OSError as exc:
+        raise SettingsError(f"La copie « {out} » ne peut pas être écrite ({exc.strerror}).")
+    finally:
+        book.close()
+    return result
 
 
 def _integration_text(summary) -> str:
@@ -200,7 +223,8 @@ def cmd_demo(args) -> int:
         base.unlink()  # the demo always starts from a fresh base, and never touches `base`
     url = f"sqlite:///{base}"
     sys.stderr.write(f"Export d'exemple : {export} ; base de démonstration : {base}\n\n== init-db --demo\n")
-    ns = argparse.Namespace(config=args.config, config_sub=args.config_sub, db=url, json=False, export=str(export))
+    ns = argparse.Namespace(config=args.config, config_sub=args.config_sub, db=url, json=False, export=str(export),
+                            out=None, appliquer=False)
     cmd_init_db(argparse.Namespace(**vars(ns), demo=True))
     sys.stderr.write("\n== verifier\n")
     cmd_verifier(ns)
@@ -212,8 +236,16 @@ def cmd_demo(args) -> int:
     return code
 
 
+def cmd_build_workbook(args) -> int:
+    from .excel.build import build_workbook
+
+    for path in build_workbook():
+        sys.stderr.write(f"Écrit : {path}\n")
+    return 0
+
+
 COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_init_db, "check-db": cmd_check_db,
-            "demo": cmd_demo}
+            "demo": cmd_demo, "build-workbook": cmd_build_workbook}
 
 
 def main(argv: list[str] | None = None) -> int:

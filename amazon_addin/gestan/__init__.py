@@ -12,3 +12,23 @@ def open_gestan(settings, db_url: str | None = None, *, read_only: bool = False,
     engine = make_engine(url, from_settings=db_url is None and settings.base_explicite,
                          lock_wait_s=settings.attente_verrou_s, read_only=read_only, must_exist=must_exist)
     return engine, Schema(load_mapping(settings.mapping))
+
+
+def read_facts(settings, table):
+    """Gestan's facts for Vérifier, read-only, when a base is named (`--db` or an explicit `base`); else None."""
+    if not settings.base_explicite:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..errors import SettingsError
+    from .connect import describe_error
+    from .store import load_facts
+
+    engine, schema = open_gestan(settings, read_only=True)
+    try:
+        with engine.connect() as conn:
+            return load_facts(conn, schema, table, settings)
+    except SQLAlchemyError as exc:
+        raise SettingsError(describe_error(exc, str(engine.url)))
+    finally:
+        engine.dispose()

@@ -1,0 +1,380 @@
+"""What the ribbon does to a workbook, through xlwings' public API only.
+
+The same functions run in Excel (RunPython, COM) and headless (the openpyxl engine), so the command
+line's `verifier --out` and the tests exercise exactly what the user's buttons do. Every write that
+carries text from the export goes to cells formatted as Text (`@`), so it can never become a formula.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import date, datetime
+
+from .. import columns as C
+from .. import findings as F
+from .. import values
+from ..checks import Verification, verify_table
+from ..reader import Table, build_table, read_grid
+from ..settings import Settings
+from . import marks
+
+ORDER_SHEET = "Commandes"
+CONTROLS_SHEET = "Contrôles"
+PREVIEW_SHEET = "Aperçu"
+ALERTS_SHEET = "Alertes stock"
+SETTINGS_SHEET = "Paramètres"
+REGISTRY_SHEET = "_AmazonImport"
+INVOICE_HEADER = "N° facture"
+
+RED = (255, 199, 206)
+ORANGE = (255, 213, 153)
+BLUE = (221, 235, 247)
+GREEN = (198, 239, 206)
+FILL = {F.ERROR: RED, F.WARNING: ORANGE, F.INFO: BLUE}
+LABEL = {F.ERROR: "Erreur", F.WARNING: "Avertissement", F.INFO: "Information"}
+TEXT = "@"
+
+
+# ------------------------------------------------------------------------------------------ sheets
+
+def sheet_names(book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def get_or_add_sheet(book, name: str, hidden: bool = False):
+    if name in sheet_names(book):
+        return book.sheets[name]
+    sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+    if hidden:
+        sheet.visible = False
+    return sheet
+
+
+def order_sheet(book, addin: bool = False):
+    """The .xlsm works on `Commandes`; the add-in on the active sheet of the active workbook."""
+    if not addin and ORDER_SHEET in sheet_names(book):
+        return book.sheets[ORDER_SHEET]
+    return book.sheets.active
+
+
+def read_block(sheet) -> list[list]:
+    """The whole used block from A1, in one call, aligned with the sheet's rows and columns."""
+    last = sheet.used_range.last_cell
+    data = sheet.range("A1", last).options(ndim=2).value
+    return data or [[]]
+
+
+def read_order_table(sheet) -> Table:
+    return build_table(f"{sheet.book.name}!{sheet.name}", "excel", read_block(sheet))
+
+
+def _escape_sheet(name: str) -> str:
+    return name.replace("'", "''").replace('"', '""')
+
+
+def _link(sheet_name: str, cell: str) -> str:
+    # Built by the add-in from a sheet name and an address it computed: never from export text.
+    return f'=HYPERLINK("#\'{_escape_sheet(sheet_name)}\'!{cell}","{cell}")'
+
+
+def _rect(top_left_row: int, first_col: int, nrows: int, ncols: int) -> str:
+    return (f"{C.letter(first_col)}{top_left_row}:"
+            f"{C.letter(first_col + ncols - 1)}{top_left_row + nrows - 1}")
+
+
+def write_text_block(sheet, top: str, rows: list[list]) -> None:
+    """Text-format the target then write it: strangers' `=`, `+`, `-`, `@` stay text."""
+    if not rows:
+        return
+    col, row = marks.split_cell(top)
+    ncols = max(len(r) for r in rows)
+    rows = [list(r) + [None] * (ncols - len(r)) for r in rows]
+    sheet.range(_rect(row, C.index_of(col), len(rows), ncols)).number_format = TEXT
+    sheet.range(top).value = rows
+
+
+# -------------------------------------------------------------------------------------- the registry
+
+def _registry_read(book) -> dict[str, list[str]]:
+    """Addresses of the marks Vérifier left last time, by kind (`fill`, `note`, `fix`)."""
+    if REGISTRY_SHEET not in sheet_names(book):
+        return {}
+    sheet = book.sheets[REGISTRY_SHEET]
+    out: dict[str, list[str]] = defaultdict(list)
+    for row in read_block(sheet):
+        if len(row) >= 3 and row[0] and row[2]:
+            out[str(row[0])].append(f"{row[1]}|{row[2]}")
+    return out
+
+
+def _registry_write(book, entries: list[tuple[str, str, str]]) -> None:
+    """(kind, sheet name, address) rows, kept in a hidden sheet so the next run clears exactly these."""
+    sheet = get_or_add_sheet(book, REGISTRY_SHEET, hidden=True)
+    sheet.clear_contents()
+    if entries:
+        write_text_block(sheet, "A1", [list(e) for e in entries])
+
+
+def clear_marks(book, kinds=("fill", "note")) -> list[tuple[str, str, str]]:
+    """Remove this add-in's previous fills and notes, never the user's own; returns what is kept."""
+    kept = []
+    for kind, items in _registry_read(book).items():
+        for item in items:
+            sheet_name, address = item.split("|", 1)
+            if kind not in kinds:
+                kept.append((kind, sheet_name, address))
+                continue
+            if sheet_name not in sheet_names(book):
+                continue
+            rng = book.sheets[sheet_name].range(address)
+            if kind == "note":
+                rng.api.ClearComments()
+            else:
+                rng.color = None
+    return kept
+
+
+# ---------------------------------------------------------------------------------------- Charger
+
+def load_export(book, path, settings: Settings, addin: bool = False):
+    """Put an export's cells into the order sheet: text columns as text (no lost zeros), amounts as numbers."""
+    grid = read_grid(path, settings.taille_max_mo)
+    table = build_table(str(path), grid.format, grid.rows, max_rows=settings.lignes_max)  # validates it
+    if addin:
+        sheet = book.sheets.active
+    else:
+        sheet = get_or_add_sheet(book, ORDER_SHEET)
+    clear_marks(book, kinds=("fill", "note", "fix"))
+    _registry_write(book, [])
+    sheet.clear()
+    rows = grid.rows
+    width = max((len(r) for r in rows), default=0)
+    numeric = {idx for name, idx in table.columns.items() if name in C.MONEY or name == "quantity-purchased"}
+    header_idx = table.header_row - 1  # -1 for the letter layout: every row is data
+    out = []
+    for i, r in enumerate(rows):
+        line = []
+        for j in range(width):
+            v = r[j] if j < len(r) else None
+            if v is None or v == "":
+                line.append(None)
+            elif j in numeric and i != header_idx:
+                line.append(_number_or_text(v))
+            elif isinstance(v, (datetime, date)):
+                line.append(v)
+            else:
+                line.append(values.as_text(v))
+        out.append(line)
+    if out and width:
+        text_cols = [j for j in range(width) if j not in numeric]
+        areas = [f"{C.letter(j)}1:{C.letter(j)}{len(out)}" for j in text_cols]
+        for address in marks.pack(areas):
+            sheet.range(address).number_format = TEXT
+        sheet.range("A1").value = out
+    return sheet, table
+
+
+def _number_or_text(v):
+    try:
+        return float(values.parse_money(v))
+    except ValueError:
+        return values.as_text(v)
+
+
+# -------------------------------------------------------------------------------------- Vérifier
+
+def note_text(found: list[F.Finding]) -> str:
+    parts = []
+    for f in sorted(found, key=lambda f: F.SEVERITY_RANK[f.severity]):
+        line = f"[{LABEL[f.severity]}] {f.message}"
+        if f.suggestion is not None:
+            line += f"\nÀ mettre à la place : {f.suggestion}"
+        parts.append(line)
+    return "\n".join(parts)
+
+
+def apply_marks(book, sheet, result: Verification, status=None) -> dict:
+    """Colour and annotate the order sheet; whole rows of already-integrated orders in light blue."""
+    t = result.table
+    by_cell: dict[str, list[F.Finding]] = defaultdict(list)
+    for f in result.findings:
+        if f.cell:
+            by_cell[f.cell].append(f)
+    integrated_rows = sorted({f.row for f in result.findings if f.code == F.AlreadyIntegrated.code})
+    by_style: dict[str, list[str]] = defaultdict(list)
+    for cell, found in by_cell.items():
+        worst = min(found, key=lambda f: F.SEVERITY_RANK[f.severity]).severity
+        by_style[worst].append(cell)
+    entries = []
+    width = max((len(r) for r in t.rows), default=1)
+    last_col = C.letter(max(width, len(t.header), 1) - 1)
+    for address in marks.row_areas(integrated_rows, last_col):
+        sheet.range(address).color = BLUE
+        entries.append(("fill", sheet.name, address))
+    for severity in (F.INFO, F.WARNING, F.ERROR):  # errors last: they win where styles meet
+        for address in marks.addresses(by_style.get(severity, [])):
+            sheet.range(address).color = FILL[severity]
+            entries.append(("fill", sheet.name, address))
+    notes = 0
+    for n, (cell, found) in enumerate(sorted(by_cell.items(), key=lambda kv: marks.split_cell(kv[0])[::-1])):
+        try:
+            sheet.range(cell).api.AddComment(note_text(found))
+            notes += 1
+        except Exception:  # the user's own note is there: it is never replaced
+            continue
+        if status and n % 200 == 0:
+            status(f"Vérifier : notes {n}/{len(by_cell)}…")
+    entries += [("note", sheet.name, a) for a in marks.addresses(list(by_cell))]
+    return {"entries": entries, "cells": len(by_cell), "notes": notes}
+
+
+def write_controls(book, order_sheet_name: str, result: Verification) -> None:
+    sheet = get_or_add_sheet(book, CONTROLS_SHEET)
+    sheet.clear()
+    header = ["Ligne", "Colonne", "Gravité", "Code", "Message", "Suggestion"]
+    rows = [[f.row, f.column, LABEL[f.severity], f.code, f.message, f.suggestion] for f in result.findings]
+    n = len(rows) + 1
+    sheet.range(f"C1:G{n}").number_format = TEXT
+    sheet.range("A1").value = [["Cellule"]]
+    sheet.range("B1").value = [header] + rows
+    if rows:
+        links = [[_link(order_sheet_name, f.cell) if f.cell else None] for f in result.findings]
+        sheet.range("A2").value = links
+    sheet.range("A1:G1").font.bold = True
+
+
+def preview_rows(result: Verification) -> list[list]:
+    """Gestan's preview grid: one block per order; columns A–D text, E–I numbers."""
+    out = [["Commande", "Client / ligne", "Libellé", "Adresse", "Quantité", "Prix HT", "TVA", "Prix TTC", "% TVA"]]
+    for o in result.orders:
+        s, b = o.shipping, o.billing
+        ship = ", ".join(x for x in (s.line1, s.line2, f"{s.postcode} {s.city}".strip(), s.country) if x)
+        bill = ", ".join(x for x in (b.line1, b.line2, f"{b.postcode} {b.city}".strip(), b.country) if x)
+        out.append([o.order_id, "Acheteur", o.buyer_name, o.buyer_email])
+        out.append([None, "Destinataire", s.name, ship])
+        out.append([None, "Payeur", b.name, bill])
+        out.append([None, "Téléphone", o.buyer_phone or s.phone, None])
+        if o.b2b:
+            out.append([None, "Professionnel", o.company, " ".join(x for x in (o.vat_number, o.po_number) if x)])
+        out.append([None, "Code", "Libellé", None, "Quantité", "Prix HT", "TVA", "Prix TTC", "% TVA"])
+        for line in o.lines:
+            out.append([None, line.product_code, line.label, None, line.quantity, float(line.ht), float(line.tva),
+                        float(line.ttc), float(line.rate)])
+        out.append([None, None, f"Total {o.currency} — facture du {o.invoice_date.strftime('%d/%m/%Y')}", None, None,
+                    float(o.total_ht), float(o.total_tva), float(o.total_ttc), None])
+        out.append([None] * 9)
+    return out
+
+
+def write_preview(book, result: Verification) -> None:
+    sheet = get_or_add_sheet(book, PREVIEW_SHEET)
+    sheet.clear()
+    rows = preview_rows(result)
+    n = len(rows)
+    sheet.range(f"A1:D{n}").number_format = TEXT
+    sheet.range(f"F1:H{n}").number_format = "0.00"
+    sheet.range("A1").value = rows
+    sheet.range("A1:I1").font.bold = True
+
+
+def run_verifier(book, settings: Settings, facts=None, addin: bool = False, status=None) -> Verification:
+    """Vérifier on a workbook: read once, clear own marks, colour, annotate, rebuild Contrôles/Aperçu."""
+    sheet = order_sheet(book, addin)
+    if status:
+        status("Vérifier : lecture de la feuille…")
+    table = read_order_table(sheet)
+    if status:
+        status(f"Vérifier : contrôle de {len(table.rows)} ligne(s)…")
+    result = verify_table(table, settings, facts)
+    kept = clear_marks(book)
+    applied = apply_marks(book, sheet, result, status)
+    _registry_write(book, kept + applied["entries"])
+    write_controls(book, sheet.name, result)
+    write_preview(book, result)
+    return result
+
+
+def summary_text(result: Verification) -> str:
+    counts = result.counts
+    text = (f"{result.order_count} commande(s), {len(result.rows)} ligne(s).\n"
+            f"{counts[F.ERROR]} erreur(s), {counts[F.WARNING]} avertissement(s), {counts[F.INFO]} information(s).\n")
+    if result.has_errors:
+        text += "Corrigez les cellules en rouge (la note de chaque cellule dit pourquoi et quoi mettre), puis relancez."
+    else:
+        text += "Aucune erreur : vous pouvez intégrer."
+    return text
+
+
+# --------------------------------------------------------------------------------------- Corriger
+
+def apply_suggestions(book, result: Verification, addin: bool = False) -> int:
+    """Write every suggestion into its cell, as text, and mark those cells green."""
+    sheet = order_sheet(book, addin)
+    fixes = {}
+    for f in result.findings:
+        if f.cell and f.suggestion is not None and f.severity in (F.ERROR, F.WARNING):
+            fixes.setdefault(f.cell, f.suggestion)
+    if not fixes:
+        return 0
+    for address in marks.addresses(list(fixes)):
+        sheet.range(address).number_format = TEXT
+    for cell, value in fixes.items():
+        sheet.range(cell).value = value
+    entries = []
+    for address in marks.addresses(list(fixes)):
+        sheet.range(address).color = GREEN
+        entries.append(("fix", sheet.name, address))
+    registry = [(k, *item.split("|", 1)) for k, items in _registry_read(book).items() for item in items]
+    _registry_write(book, registry + entries)
+    return len(fixes)
+
+
+# --------------------------------------------------------------------------------------- Intégrer
+
+def sheet_sha256(table: Table) -> str:
+    """What was integrated is the sheet as edited, not the file on disk: hash its cells."""
+    h = hashlib.sha256()
+    for row in table.rows:
+        h.update(json.dumps([values.as_text(v) for v in row], ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def write_invoice_numbers(sheet, table: Table, numbers: dict[int, str]) -> None:
+    """Fill the `N° facture` column (added after the last header when absent), as text."""
+    header = [str(h or "").strip().casefold() for h in table.header]
+    if INVOICE_HEADER.casefold() in header:
+        col = header.index(INVOICE_HEADER.casefold())
+    else:
+        col = len(header) if header else max((len(r) for r in table.rows), default=0)
+    letter = C.letter(col)
+    last = table.row_numbers[-1] if table.row_numbers else table.header_row
+    start = table.header_row or 1
+    block = [[INVOICE_HEADER]] if table.header_row else []
+    block += [[numbers.get(r)] for r in range(table.header_row + 1, last + 1)]
+    sheet.range(f"{letter}{start}:{letter}{max(start, last)}").number_format = TEXT
+    sheet.range(f"{letter}{start}").value = block
+
+
+def write_alerts(book, alerts) -> None:
+    sheet = get_or_add_sheet(book, ALERTS_SHEET)
+    sheet.clear()
+    header = ["Code", "Libellé", "Stock avant", "Quantité vendue", "Stock après", "Seuil d'alerte", "Commandes"]
+    rows = [[a.code, a.libelle, a.stock_avant, a.quantite, a.stock_apres, a.stock_alerte, ", ".join(a.commandes)]
+            for a in alerts]
+    n = len(rows) + 1
+    sheet.range(f"A1:B{n},G1:G{n}").number_format = TEXT
+    sheet.range("A1").value = [header] + rows
+    sheet.range("A1:G1").font.bold = True
+
+
+def invoice_numbers_by_row(summary, result: Verification) -> dict[int, str]:
+    numbers = dict(summary.rows_invoice)
+    skipped = {d["commande"]: d["numero"] for d in summary.skipped}
+    for r in result.rows:
+        oid = r.v.get("order-id")
+        if oid in skipped:
+            numbers[r.number] = skipped[oid]
+    return numbers
