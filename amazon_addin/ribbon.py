@@ -66,11 +66,13 @@ def _entry(func):
 def settings_for(book) -> Settings:
     """amazon_addin.toml (or ~/amazon_addin.toml), overridden by the workbook's `Paramètres` sheet."""
     base = load(os.environ.get("AMAZON_ADDIN_CONFIG"))
-    if A.SETTINGS_SHEET not in A.sheet_names(book):
+    sheet = A.find_sheet(book, A.SETTINGS_SHEET)
+    if sheet is None:
         return base
     pairs = {}
-    for row in A.read_block(book.sheets[A.SETTINGS_SHEET]):
-        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip() and not row[0].startswith("#"):
+    for row in A.read_block(sheet):
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip() and not row[0].startswith("#") \
+                and row[0].strip().casefold() != "paramètre":  # the sheet's own header row
             key = row[0].strip()
             if row[1] is not None and str(row[1]).strip() != "":
                 pairs[key] = row[1]

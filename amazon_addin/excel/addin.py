@@ -39,13 +39,18 @@ TEXT = "@"
 
 # ------------------------------------------------------------------------------------------ sheets
 
-def sheet_names(book) -> list[str]:
-    return [s.name for s in book.sheets]
+def find_sheet(book, name: str):
+    """The sheet, or None: one lookup (COM raises "Invalid index" for a missing name)."""
+    try:
+        return book.sheets[name]
+    except Exception:  # KeyError headless, pywintypes.com_error in Excel
+        return None
 
 
 def get_or_add_sheet(book, name: str, hidden: bool = False):
-    if name in sheet_names(book):
-        return book.sheets[name]
+    sheet = find_sheet(book, name)
+    if sheet is not None:
+        return sheet
     sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
     if hidden:
         sheet.visible = False
@@ -54,9 +59,8 @@ def get_or_add_sheet(book, name: str, hidden: bool = False):
 
 def order_sheet(book, addin: bool = False):
     """The .xlsm works on `Commandes`; the add-in on the active sheet of the active workbook."""
-    if not addin and ORDER_SHEET in sheet_names(book):
-        return book.sheets[ORDER_SHEET]
-    return book.sheets.active
+    sheet = None if addin else find_sheet(book, ORDER_SHEET)
+    return sheet if sheet is not None else book.sheets.active
 
 
 def read_block(sheet) -> list[list]:
@@ -84,24 +88,36 @@ def _rect(top_left_row: int, first_col: int, nrows: int, ncols: int) -> str:
             f"{C.letter(first_col + ncols - 1)}{top_left_row + nrows - 1}")
 
 
+def put(sheet, top: str, rows: list[list]) -> str:
+    """Write a 2D block in one round trip: `raw_value` on the exact address skips xlwings' conversion
+    layer, whose resizing alone costs some seventy COM property reads per write. Returns the address."""
+    col, row = marks.split_cell(top)
+    ncols = max((len(r) for r in rows), default=0)
+    if not rows or not ncols:
+        return top
+    rows = [list(r) + [None] * (ncols - len(r)) for r in rows]
+    address = _rect(row, C.index_of(col), len(rows), ncols)
+    sheet.range(address).raw_value = rows
+    return address
+
+
 def write_text_block(sheet, top: str, rows: list[list]) -> None:
     """Text-format the target then write it: strangers' `=`, `+`, `-`, `@` stay text."""
     if not rows:
         return
     col, row = marks.split_cell(top)
     ncols = max(len(r) for r in rows)
-    rows = [list(r) + [None] * (ncols - len(r)) for r in rows]
     sheet.range(_rect(row, C.index_of(col), len(rows), ncols)).number_format = TEXT
-    sheet.range(top).value = rows
+    put(sheet, top, rows)
 
 
 # -------------------------------------------------------------------------------------- the registry
 
 def _registry_read(book) -> dict[str, list[str]]:
     """Addresses of the marks Vérifier left last time, by kind (`fill`, `note`, `fix`)."""
-    if REGISTRY_SHEET not in sheet_names(book):
+    sheet = find_sheet(book, REGISTRY_SHEET)
+    if sheet is None:
         return {}
-    sheet = book.sheets[REGISTRY_SHEET]
     out: dict[str, list[str]] = defaultdict(list)
     for row in read_block(sheet):
         if len(row) >= 3 and row[0] and row[2]:
@@ -120,15 +136,17 @@ def _registry_write(book, entries: list[tuple[str, str, str]]) -> None:
 def clear_marks(book, kinds=("fill", "note")) -> list[tuple[str, str, str]]:
     """Remove this add-in's previous fills and notes, never the user's own; returns what is kept."""
     kept = []
-    for kind, items in _registry_read(book).items():
+    registry = _registry_read(book)
+    sheets = {s.name: s for s in book.sheets} if registry else {}
+    for kind, items in registry.items():
         for item in items:
             sheet_name, address = item.split("|", 1)
             if kind not in kinds:
                 kept.append((kind, sheet_name, address))
                 continue
-            if sheet_name not in sheet_names(book):
+            if sheet_name not in sheets:
                 continue
-            rng = book.sheets[sheet_name].range(address)
+            rng = sheets[sheet_name].range(address)
             if kind == "note":
                 rng.api.ClearComments()
             else:
@@ -172,7 +190,7 @@ def load_export(book, path, settings: Settings, addin: bool = False):
         areas = [f"{C.letter(j)}1:{C.letter(j)}{len(out)}" for j in text_cols]
         for address in marks.pack(areas):
             sheet.range(address).number_format = TEXT
-        sheet.range("A1").value = out
+        put(sheet, "A1", out)
     return sheet, table
 
 
@@ -208,15 +226,16 @@ def apply_marks(book, sheet, result: Verification, status=None) -> dict:
         worst = min(found, key=lambda f: F.SEVERITY_RANK[f.severity]).severity
         by_style[worst].append(cell)
     entries = []
+    name = sheet.name
     width = max((len(r) for r in t.rows), default=1)
     last_col = C.letter(max(width, len(t.header), 1) - 1)
     for address in marks.row_areas(integrated_rows, last_col):
         sheet.range(address).color = BLUE
-        entries.append(("fill", sheet.name, address))
+        entries.append(("fill", name, address))
     for severity in (F.INFO, F.WARNING, F.ERROR):  # errors last: they win where styles meet
         for address in marks.addresses(by_style.get(severity, [])):
             sheet.range(address).color = FILL[severity]
-            entries.append(("fill", sheet.name, address))
+            entries.append(("fill", name, address))
     notes = 0
     for n, (cell, found) in enumerate(sorted(by_cell.items(), key=lambda kv: marks.split_cell(kv[0])[::-1])):
         try:
@@ -226,7 +245,7 @@ def apply_marks(book, sheet, result: Verification, status=None) -> dict:
             continue
         if status and n % 200 == 0:
             status(f"Vérifier : notes {n}/{len(by_cell)}…")
-    entries += [("note", sheet.name, a) for a in marks.addresses(list(by_cell))]
+    entries += [("note", name, a) for a in marks.addresses(list(by_cell))]
     return {"entries": entries, "cells": len(by_cell), "notes": notes}
 
 
@@ -237,11 +256,9 @@ def write_controls(book, order_sheet_name: str, result: Verification) -> None:
     rows = [[f.row, f.column, LABEL[f.severity], f.code, f.message, f.suggestion] for f in result.findings]
     n = len(rows) + 1
     sheet.range(f"C1:G{n}").number_format = TEXT
-    sheet.range("A1").value = [["Cellule"]]
-    sheet.range("B1").value = [header] + rows
-    if rows:
-        links = [[_link(order_sheet_name, f.cell) if f.cell else None] for f in result.findings]
-        sheet.range("A2").value = links
+    links = [[_link(order_sheet_name, f.cell) if f.cell else None] for f in result.findings]
+    put(sheet, "A1", [["Cellule"]] + links)
+    put(sheet, "B1", [header] + rows)
     sheet.range("A1:G1").font.bold = True
 
 
@@ -265,7 +282,7 @@ def preview_rows(result: Verification) -> list[list]:
         out.append([None, None, f"Total {o.currency} — facture du {o.invoice_date.strftime('%d/%m/%Y')}", None, None,
                     float(o.total_ht), float(o.total_tva), float(o.total_ttc), None])
         out.append([None] * 9)
-    return out
+    return [r + [None] * (9 - len(r)) for r in out]  # xlwings refuses jagged 2D lists
 
 
 def write_preview(book, result: Verification) -> None:
@@ -275,7 +292,7 @@ def write_preview(book, result: Verification) -> None:
     n = len(rows)
     sheet.range(f"A1:D{n}").number_format = TEXT
     sheet.range(f"F1:H{n}").number_format = "0.00"
-    sheet.range("A1").value = rows
+    put(sheet, "A1", rows)
     sheet.range("A1:I1").font.bold = True
 
 
@@ -289,9 +306,13 @@ def run_verifier(book, settings: Settings, facts=None, addin: bool = False, stat
         status(f"Vérifier : contrôle de {len(table.rows)} ligne(s)…")
     result = verify_table(table, settings, facts)
     kept = clear_marks(book)
+    name = sheet.name
+    for kind, sheet_name, address in kept:  # Corriger's green survives; a new finding recolours it below
+        if kind == "fix" and sheet_name == name:
+            sheet.range(address).color = GREEN
     applied = apply_marks(book, sheet, result, status)
     _registry_write(book, kept + applied["entries"])
-    write_controls(book, sheet.name, result)
+    write_controls(book, name, result)
     write_preview(book, result)
     return result
 
@@ -321,7 +342,7 @@ def apply_suggestions(book, result: Verification, addin: bool = False) -> int:
     for address in marks.addresses(list(fixes)):
         sheet.range(address).number_format = TEXT
     for cell, value in fixes.items():
-        sheet.range(cell).value = value
+        sheet.range(cell).raw_value = value
     entries = []
     for address in marks.addresses(list(fixes)):
         sheet.range(address).color = GREEN
@@ -355,7 +376,7 @@ def write_invoice_numbers(sheet, table: Table, numbers: dict[int, str]) -> None:
     block = [[INVOICE_HEADER]] if table.header_row else []
     block += [[numbers.get(r)] for r in range(table.header_row + 1, last + 1)]
     sheet.range(f"{letter}{start}:{letter}{max(start, last)}").number_format = TEXT
-    sheet.range(f"{letter}{start}").value = block
+    put(sheet, f"{letter}{start}", block)
 
 
 def write_alerts(book, alerts) -> None:
@@ -366,7 +387,7 @@ def write_alerts(book, alerts) -> None:
             for a in alerts]
     n = len(rows) + 1
     sheet.range(f"A1:B{n},G1:G{n}").number_format = TEXT
-    sheet.range("A1").value = [header] + rows
+    put(sheet, "A1", [header] + rows)
     sheet.range("A1:G1").font.bold = True
 
 

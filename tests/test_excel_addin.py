@@ -1,0 +1,164 @@
+"""The ribbon's functions on headless workbooks (openpyxl engine): what Excel would show, and its cost."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from amazon_addin import ribbon
+from amazon_addin.excel import addin as A
+from amazon_addin.excel import engine as E
+from amazon_addin.settings import Settings
+from exportgen import row, write_txt, write_xlsx
+
+ROOT = Path(__file__).resolve().parents[1]
+RED, ORANGE, BLUE, GREEN = ("FFFFC7CE", "FFFFD599", "FFDDEBF7", "FFC6EFCE")
+
+
+def fill(ws, cell):
+    f = ws[cell].fill
+    return f.fgColor.rgb if f is not None and f.fill_type == "solid" else None
+
+
+def order(n, **kw):
+    return row(order_id=f"405-{n:07d}-0000000", order_item_id=f"{n:014d}", **kw)
+
+
+def cli(*args, cwd=None):
+    proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
+                          cwd=cwd or ROOT, timeout=300)
+    assert "Traceback" not in proc.stderr.decode("utf-8")
+    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
+
+
+@pytest.fixture
+def headless():
+    E.activate()
+    E.counter.reset()
+    return E
+
+
+def test_verifier_out_colours_and_annotates(tmp_path):
+    rows = [order(1, quantity_purchased="0"), order(2, ship_postal_code="7100", ship_city="Roiffieux"),
+            order(3, buyer_name="=HYPERLINK(\"http://evil\",\"x\")", recipient_name="Łukasz")]
+    export = write_txt(tmp_path / "export.txt", rows)
+    copy = tmp_path / "annote.xlsx"
+    code, out, err = cli("verifier", export, "--out", copy, "--json")
+    assert code == 1, err
+    findings = json.loads(out)["findings"]
+    wb = openpyxl.load_workbook(copy)
+    ws = wb["Commandes"]
+    for f in findings:
+        assert fill(ws, f["cell"]) == {"error": RED, "warning": ORANGE, "info": BLUE}[f["severity"]], f
+        assert f["message"] in ws[f["cell"]].comment.text
+    assert fill(ws, "A2") is None and ws["A2"].comment is None  # unmarked cells untouched
+    # Text from the export stays text: the hostile buyer name is not a formula, zeros are kept.
+    assert ws["F4"].value == "=HYPERLINK(\"http://evil\",\"x\")" and ws["F4"].data_type == "s"
+    assert ws["W3"].value == "7100" and ws["W3"].data_type == "s"
+    controls = wb["Contrôles"]
+    listed = [(controls.cell(r, 2).value, controls.cell(r, 3).value, controls.cell(r, 5).value)
+              for r in range(2, controls.max_row + 1)]
+    assert listed == [(f["row"], f["column"], f["code"]) for f in findings]
+    assert controls["A2"].value.startswith("=HYPERLINK(\"#'Commandes'!")
+    assert "Aperçu" in wb.sheetnames and "_AmazonImport" in wb.sheetnames
+    assert wb["_AmazonImport"].sheet_state == "hidden"
+
+
+def test_appliquer_writes_suggestions_in_green(tmp_path):
+    export = write_txt(tmp_path / "export.txt", [order(1, buyer_name="JÃ¼rgen", ship_postal_code="7100",
+                                                        ship_city="Roiffieux")])
+    copy = tmp_path / "corrige.xlsx"
+    code, _, _ = cli("verifier", export, "--out", copy, "--appliquer")
+    ws = openpyxl.load_workbook(copy)["Commandes"]
+    assert ws["F2"].value == "Jürgen" and fill(ws, "F2") == GREEN
+    assert ws["W2"].value == "07100" and fill(ws, "W2") == GREEN
+    # The corrected copy now verifies clean and could be integrated.
+    code, out, _ = cli("verifier", copy, "--json")
+    assert code == 0 and json.loads(out)["findings"] == []
+
+
+def test_second_run_clears_only_its_own_marks(tmp_path, headless):
+    export = write_txt(tmp_path / "export.txt", [order(1, quantity_purchased="0"), order(2)])
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    A.load_export(book, export, Settings())
+    sheet = book.sheets["Commandes"]
+    sheet.range("B3").color = (1, 2, 3)  # the user's own fill
+    sheet.range("C3").api.AddComment("ma note")  # and own note
+    first = A.run_verifier(book, Settings())
+    assert first.has_errors and sheet.range("J2").color == A.RED
+    sheet.range("J2").value = "1"  # the user fixes the cell
+    second = A.run_verifier(book, Settings())
+    assert not second.has_errors
+    assert sheet.range("J2").color is None and sheet.range("J2").note is None
+    assert sheet.range("B3").color == (1, 2, 3) and sheet.range("C3").note.text == "ma note"
+    book.close()
+
+
+def test_ribbon_entry_points_on_a_mock_caller(tmp_path, headless):
+    db = tmp_path / "g.db"
+    assert cli("init-db", "--demo", "--db", f"sqlite:///{db}")[0] == 0
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    settings_sheet = book.sheets.add("Paramètres", after=book.sheets[0])
+    settings_sheet.range("A1").value = [["Paramètre", "Valeur"], ["base", f"sqlite:///{db}"]]
+    book.set_mock_caller()
+    export = write_xlsx(tmp_path / "export.xlsx", [order(1, sku="TASSE-01", quantity_purchased="10",
+                                                         item_price="120.00", item_tax="20.00",
+                                                         vat_exclusive_item_price="100.00"),
+                                                   order(2, sku="NOUVEAU")], numeric=True)
+    msg = ribbon.charger(path=str(export))
+    assert "2 ligne(s) chargée(s)" in msg
+    msg = ribbon.verifier()
+    assert "0 erreur(s)" in msg
+    sheet = book.sheets["Commandes"]
+    assert sheet.range("H3").color == A.ORANGE  # W_PRODUIT_NOUVEAU on the sku
+    msg = ribbon.integrer()
+    assert "2 facture(s) créée(s)" in msg and "sous le seuil" in msg
+    header = A.read_block(sheet)[0]
+    col = header.index("N° facture") + 1
+    assert [sheet.range((r, col)).value for r in (2, 3)] == ["FA2026000001", "FA2026000002"]
+    alerts = book.sheets["Alertes stock"].range("A1:G2").value
+    assert alerts[1][:6] == ["TASSE-01", "Tasse en grès émaillé", 12, 10, 2, 5]
+    # Again: everything is already there; the rows turn light blue and nothing is created.
+    assert "0 facture(s) créée(s)" in ribbon.integrer()
+    ribbon.verifier()
+    assert sheet.range("A2").color == A.BLUE and sheet.range("B3").color == A.BLUE
+    assert "Paramètres valides" in ribbon.parametres()
+    values = dict((r[0], r[1]) for r in book.sheets["Paramètres"].range("A1:B16").value)
+    assert values["base"] == f"sqlite:///{db}" and "famille_produits" in values
+    assert book.sheets["Paramètres"].range("E2").value == "AMAZON"
+    book.close()
+
+
+def test_errors_become_one_french_box(tmp_path, headless):
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    book.set_mock_caller()
+    msg = ribbon.charger(path=str(tmp_path / "absent.txt"))
+    assert "introuvable" in msg
+    settings_sheet = book.sheets.add("Paramètres", after=book.sheets[0])
+    settings_sheet.range("A1").value = [["base", "postgresql://u:secret@localhost/x"]]
+    msg = ribbon.verifier()
+    assert "mot de passe" in msg and "secret" not in msg
+    book.close()
+
+
+def test_round_trips_10k_rows_100_bad_cells(tmp_path, headless):
+    rows = [order(n // 2 + 1, sku=f"S{n % 50}") for n in range(10_000)]
+    for n in range(0, 10_000, 100):
+        rows[n]["quantity-purchased"] = "0"
+    export = write_txt(tmp_path / "big.txt", rows)
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    A.load_export(book, export, Settings())
+    E.counter.reset()
+    result = A.run_verifier(book, Settings())
+    cost = E.counter.total
+    print(f"\nVérifier, 10 000 lignes dont 100 cellules en erreur : {cost} allers-retours COM estimés")
+    assert sum(1 for f in result.findings if f.code == "E_QUANTITE") == 100
+    assert cost <= 2 * 100 + 110  # a note costs 2 (range + AddComment); the rest is a fixed budget
+    book.close()
