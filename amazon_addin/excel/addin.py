@@ -190,6 +190,9 @@ def load_export(book, path, settings: Settings, addin: bool = False):
         areas = [f"{C.letter(j)}1:{C.letter(j)}{len(out)}" for j in text_cols]
         for address in marks.pack(areas):
             sheet.range(address).number_format = TEXT
+        money = [f"{C.letter(j)}1:{C.letter(j)}{len(out)}" for name, j in table.columns.items() if name in C.MONEY]
+        for address in marks.pack(money):
+            sheet.range(address).number_format = "0.00"
         put(sheet, "A1", out)
     return sheet, table
 
