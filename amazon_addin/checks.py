@@ -34,6 +34,7 @@ class Verification:
     rows: list[TypedRow]
     orders: list[Order]
     order_count: int
+    notice: str | None = None  # e.g. why the database's checks could not run
 
     @property
     def counts(self) -> dict[str, int]:

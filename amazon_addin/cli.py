@@ -121,6 +121,8 @@ def _verify_to_copy(args, settings):
     book.sheets[0].name = A.ORDER_SHEET
     A.load_export(book, args.export, settings)
     result = verify_book(book, settings)
+    if result.notice:  # the command line keeps its contract: a named base that cannot be read is exit 3
+        raise SettingsError(result.notice)
     if args.appliquer:
         A.apply_suggestions(book, result)
         verify_book(book, settings)  # the copy shows what remains after the corrections

@@ -80,11 +80,19 @@ def settings_for(book) -> Settings:
 
 
 def verify_book(book, settings: Settings, addin: bool = False, status=None):
-    """Vérifier with the database's findings when a base is named."""
+    """Vérifier with the database's findings when a base is named; without them if it cannot be read."""
     from .gestan import read_facts
 
-    facts = read_facts(settings, A.read_order_table(A.order_sheet(book, addin))) if settings.base_explicite else None
-    return A.run_verifier(book, settings, facts, addin, status)
+    facts, notice = None, None
+    if settings.base_explicite:
+        try:
+            facts = read_facts(settings, A.read_order_table(A.order_sheet(book, addin)))
+        except SettingsError as exc:
+            notice = ("Contrôles de la base Gestan non faits (produits, villes, commandes déjà intégrées) : "
+                      + exc.message)
+    result = A.run_verifier(book, settings, facts, addin, status)
+    result.notice = notice
+    return result
 
 
 @_entry

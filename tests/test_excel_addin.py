@@ -162,3 +162,20 @@ def test_round_trips_10k_rows_100_bad_cells(tmp_path, headless):
     assert sum(1 for f in result.findings if f.code == "E_QUANTITE") == 100
     assert cost <= 2 * 100 + 110  # a note costs 2 (range + AddComment); the rest is a fixed budget
     book.close()
+
+
+def test_verifier_without_a_reachable_base_still_checks_the_sheet(tmp_path, headless):
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    book.sheets.add("Paramètres", after=book.sheets[0]).range("A1").value = [
+        ["base", f"sqlite:///{tmp_path / 'absent.db'}"]]
+    book.set_mock_caller()
+    export = write_txt(tmp_path / "export.txt", [order(1, quantity_purchased="0")])
+    ribbon.charger(path=str(export))
+    msg = ribbon.verifier()
+    assert "1 erreur(s)" in msg and "Contrôles de la base Gestan non faits" in msg and "init-db" in msg
+    assert book.sheets["Commandes"].range("J2").color == A.RED
+    assert not (tmp_path / "absent.db").exists()
+    code, _, err = cli("verifier", export, "--out", tmp_path / "c.xlsx", "--db", f"sqlite:///{tmp_path / 'absent.db'}")
+    assert code == 3 and "init-db" in err
+    book.close()

@@ -328,6 +328,8 @@ def summary_text(result: Verification) -> str:
         text += "Corrigez les cellules en rouge (la note de chaque cellule dit pourquoi et quoi mettre), puis relancez."
     else:
         text += "Aucune erreur : vous pouvez intégrer."
+    if result.notice:
+        text += "\n\n" + result.notice
     return text
 
 
