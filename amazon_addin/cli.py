@@ -10,6 +10,8 @@ import sys
 from . import findings as F
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .errors import AddinError, SettingsError
 
 SHOWN_FINDINGS = 20
@@ -153,7 +155,7 @@ def cmd_integrer(args, out=None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from .gestan import open_gestan
-    from .gestan.connect import describe_error
+    from .gestan.connect import describe_error, display_url
     from .gestan.integrate import Blocked, file_sha256, integrate_table
     from .verify import read
 
@@ -169,7 +171,7 @@ def cmd_integrer(args, out=None) -> int:
         sys.stderr.write(_summary(blocked.verification) + "\nRien n'a été écrit dans Gestan.\n")
         return 1
     except SQLAlchemyError as exc:
-        raise SettingsError(describe_error(exc, str(engine.url)))
+        raise SettingsError(describe_error(exc, display_url(engine)))
     finally:
         engine.dispose()
     if args.json:
@@ -260,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     except AddinError as exc:
         sys.stderr.write(exc.message + "\n")
         return exc.exit_code
+    except SQLAlchemyError as exc:  # a database problem outside integrate's own handling: exit 3
+        from .gestan.connect import describe_error
+
+        sys.stderr.write(describe_error(exc, getattr(args, "db", None) or "base") + "\n")
+        return 3
     except KeyboardInterrupt:
         sys.stderr.write("Interrompu.\n")
         return 130

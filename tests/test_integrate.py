@@ -2,7 +2,6 @@
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from decimal import Decimal as D
@@ -15,6 +14,7 @@ from amazon_addin.gestan.admin import init_db
 from amazon_addin.gestan.integrate import integrate_table
 from amazon_addin.reader import read_table
 from amazon_addin.settings import Settings
+from backends import ALL, Backend, new_backend
 from exportgen import row, write_txt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,30 +28,24 @@ def cli(*args, cwd=None, env=None):
     return proc.returncode, proc.stdout.decode("utf-8"), err
 
 
-@pytest.fixture
-def base(tmp_path):
-    path = tmp_path / "gestan.db"
-    code, _, err = cli("init-db", "--db", f"sqlite:///{path}", "--demo")
-    assert code == 0, err
-    return path
-
-
-def dump(path: Path) -> dict:
-    """Every table's rows, sorted: the whole visible state of the base."""
-    con = sqlite3.connect(path)
+@pytest.fixture(params=ALL)
+def base(request, tmp_path):
+    """A fresh Gestan base with the demo rows, on every backend."""
+    backend = new_backend(request.param, tmp_path)
     try:
-        names = [r[0] for r in con.execute("select name from sqlite_master where type='table' order by name")]
-        return {n: sorted(map(repr, con.execute(f"select * from {n}").fetchall())) for n in names}
+        code, _, err = cli("init-db", "--db", backend.url, "--demo")
+        assert code == 0, err
+        yield backend
     finally:
-        con.close()
+        backend.drop()
 
 
-def query(path: Path, sql: str, *params):
-    con = sqlite3.connect(path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+def dump(backend) -> dict:
+    return backend.dump()
+
+
+def query(backend, sql: str):
+    return backend.query(sql)
 
 
 def order(n, **kw):
@@ -67,7 +61,7 @@ def test_integrate_then_again_changes_nothing(tmp_path, base):
                   vat_exclusive_item_price="10.00", purchase_date="2026-03-06T10:00:00+00:00",
                   payments_date="2026-03-06T10:00:00+00:00")]
     export = write_txt(tmp_path / "export.txt", rows)
-    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, err = cli("integrer", export, "--db", base.url, "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["invoices_created"] == 2 and summary["orders_skipped"] == 0
@@ -94,7 +88,7 @@ def test_integrate_then_again_changes_nothing(tmp_path, base):
         ("AMAZON", 20, 0)]
 
     before = dump(base)
-    code, out, _ = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, _ = cli("integrer", export, "--db", base.url, "--json")
     again = json.loads(out)
     assert code == 0 and again["invoices_created"] == 0 and again["orders_skipped"] == 2
     assert again["skipped"][0] == {"commande": "405-0000001-0000000", "numero": "FA2026000001"}
@@ -108,19 +102,19 @@ def test_numbering_contiguous_by_date_and_per_year(tmp_path, base):
             "2026-10-31T23:40:00+00:00", "2026-05-01T09:00:00+00:00"]
     rows = [order(n, purchase_date=w, payments_date=w) for n, w in enumerate(when, 1)]
     export = write_txt(tmp_path / "export.txt", rows)
-    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, err = cli("integrer", export, "--db", base.url, "--json")
     assert code == 0, err
     numbers = {i["commande"][4:11]: i["numero"] for i in json.loads(out)["invoices"]}
     assert numbers == {"0000005": "FA2026000001", "0000002": "FA2026000002", "0000001": "FA2026000003",
                        "0000004": "FA2026000004", "0000003": "FA2027000001"}
-    dates = dict(query(base, "select commande, date from factures"))
+    dates = {c: str(d) for c, d in query(base, "select commande, date from factures")}
     assert dates["405-0000004-0000000"] == "2026-11-01"  # 23:40 UTC on 31 October is 1 November in Paris
     assert dates["405-0000003-0000000"] == "2027-01-01"
     assert sorted(query(base, "select nom, valeur from compteurs where nom like 'FA%'")) == [("FA2026", 4), ("FA2027", 1)]
     # An order older than the last 2026 invoice is flagged by verifier --db.
     late = write_txt(tmp_path / "late.txt", [order(9, purchase_date="2026-04-01T10:00:00+00:00",
                                                    payments_date="2026-04-01T10:00:00+00:00")])
-    code, out, _ = cli("verifier", late, "--db", f"sqlite:///{base}", "--json")
+    code, out, _ = cli("verifier", late, "--db", base.url, "--json")
     assert code == 0 and [f["code"] for f in json.loads(out)["findings"]] == ["W_DATE_ANTERIEURE"]
 
 
@@ -138,7 +132,7 @@ def test_customers_dedup(tmp_path, base):
                   ship_country="BE", ship_postal_code="1050", ship_city="Ixelles", bill_country="BE",
                   bill_postal_code="1050", bill_city="Ixelles", item_tax="0.00", vat_exclusive_item_price="24.00")]
     export = write_txt(tmp_path / "export.txt", rows)
-    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, err = cli("integrer", export, "--db", base.url, "--json")
     assert code == 0, err
     assert json.loads(out)["customers_created"] == 3
     clients = query(base, "select cle from clients order by id")
@@ -151,14 +145,14 @@ def test_customers_dedup(tmp_path, base):
 def test_errors_block_and_nothing_is_written(tmp_path, base):
     export = write_txt(tmp_path / "export.txt", [order(1), order(2, quantity_purchased="0")])
     before = dump(base)
-    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, err = cli("integrer", export, "--db", base.url, "--json")
     assert code == 1 and "Rien n'a été écrit" in err
     assert [f["code"] for f in json.loads(out)["findings"] if f["severity"] == "error"] == ["E_QUANTITE"]
     assert dump(base) == before
 
 
 def test_already_integrated_orders_never_block(tmp_path, base):
-    url = f"sqlite:///{base}"
+    url = base.url
     first = write_txt(tmp_path / "first.txt", [order(1)])
     assert cli("integrer", first, "--db", url)[0] == 0
     # The same order, now broken in the sheet, plus a new one: the old one is skipped, not blocking.
@@ -175,13 +169,10 @@ def test_already_integrated_orders_never_block(tmp_path, base):
 
 def test_planted_failure_in_last_order_leaves_base_untouched(tmp_path, base):
     # A foreign invoice already holds the number the third order would get.
-    con = sqlite3.connect(base)
-    con.execute("insert into factures (numero, date, total_ttc) values ('FA2026000003', '2026-01-01', 0)")
-    con.commit()
-    con.close()
+    base.execute("insert into factures (numero, date, total_ttc) values ('FA2026000003', '2026-01-01', 0)")
     before = dump(base)
     export = write_txt(tmp_path / "export.txt", [order(n, sku=f"NEW-{n}") for n in (1, 2, 3)])
-    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, err = cli("integrer", export, "--db", base.url, "--json")
     assert code == 3 and out == ""
     assert "rien n'a été écrit" in err and len(err.strip().splitlines()) >= 1
     assert dump(base) == before
@@ -189,7 +180,7 @@ def test_planted_failure_in_last_order_leaves_base_untouched(tmp_path, base):
 
 def test_crash_before_commit_rolls_back_everything(tmp_path, base):
     settings = Settings()
-    engine = make_engine(f"sqlite:///{base}")
+    engine = make_engine(base.url)
     export = write_txt(tmp_path / "export.txt", [order(1), order(2, sku="NEW")])
     before = dump(base)
 
@@ -210,7 +201,7 @@ def test_stock_alerts(tmp_path, base):
                   vat_exclusive_item_price="74.17"),
             order(3, sku="BOUGIE-LAV", item_price="19.00", item_tax="3.17", vat_exclusive_item_price="15.83")]
     export = write_txt(tmp_path / "export.txt", rows)
-    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, err = cli("integrer", export, "--db", base.url, "--json")
     assert code == 0, err
     assert json.loads(out)["alerts"] == [{
         "code": "PLAID-LIN", "libelle": "Plaid en lin lavé", "stock_avant": 4, "quantite": 3, "stock_apres": 1,
@@ -220,7 +211,7 @@ def test_stock_alerts(tmp_path, base):
 def test_vat_derived_from_the_product_rate(tmp_path, base):
     export = write_txt(tmp_path / "export.txt", [order(1, sku="LIVRE-CUISINE", item_price="21.10", item_tax="0.00",
                                                        vat_exclusive_item_price="")])
-    code, out, _ = cli("verifier", export, "--db", f"sqlite:///{base}", "--json")
+    code, out, _ = cli("verifier", export, "--db", base.url, "--json")
     (f,) = json.loads(out)["findings"]
     assert f["code"] == "W_TVA_CALCULEE" and f["suggestion"] == "1.10" and "5,5 %" in f["message"]
     code, out, _ = cli("verifier", export, "--json")  # without the base: the default 20 %
@@ -228,7 +219,7 @@ def test_vat_derived_from_the_product_rate(tmp_path, base):
 
 
 def test_database_findings_triggered_and_not(tmp_path, base):
-    url = f"sqlite:///{base}"
+    url = base.url
     known = order(1, sku="TASSE-01", ship_city="Orléans", ship_postal_code="45000", bill_city="ORLEANS")
     new = order(2, sku="INCONNU", ship_city="Roiffieux", ship_postal_code="07100", bill_city="Roiffieux",
                 bill_postal_code="07100")
@@ -256,10 +247,10 @@ def test_settings_checked_before_anything_is_written(tmp_path, base):
     export = write_txt(tmp_path / "export.txt", [order(1)])
     before = dump(base)
     (tmp_path / "amazon_addin.toml").write_text('famille_produits = "NULLE"\n', encoding="utf-8")
-    code, _, err = cli("integrer", export, "--db", f"sqlite:///{base}", cwd=tmp_path)
+    code, _, err = cli("integrer", export, "--db", base.url, cwd=tmp_path)
     assert code == 3 and "famille_produits" in err and "NULLE" in err
     (tmp_path / "amazon_addin.toml").write_text('format_numero = "FA{annee}{seq}"\n', encoding="utf-8")
-    code, _, err = cli("integrer", export, "--db", f"sqlite:///{base}", cwd=tmp_path)
+    code, _, err = cli("integrer", export, "--db", base.url, cwd=tmp_path)
     assert code == 3 and "format_numero" in err
     assert dump(base) == before
 
@@ -267,7 +258,7 @@ def test_settings_checked_before_anything_is_written(tmp_path, base):
 def test_custom_number_format(tmp_path, base):
     (tmp_path / "amazon_addin.toml").write_text('format_numero = "AMZ-{year}-{seq:04d}"\n', encoding="utf-8")
     export = write_txt(tmp_path / "export.txt", [order(1), order(2)])
-    code, out, err = cli("integrer", export, "--db", f"sqlite:///{base}", "--json", cwd=tmp_path)
+    code, out, err = cli("integrer", export, "--db", base.url, "--json", cwd=tmp_path)
     assert code == 0, err
     assert [i["numero"] for i in json.loads(out)["invoices"]] == ["AMZ-2026-0001", "AMZ-2026-0002"]
 
@@ -287,27 +278,23 @@ def test_passwords_never_in_settings(tmp_path, monkeypatch):
 
 def test_init_db_is_idempotent_and_check_db(tmp_path, base):
     before = dump(base)
-    code, _, err = cli("init-db", "--db", f"sqlite:///{base}")
+    code, _, err = cli("init-db", "--db", base.url)
     assert code == 0 and "aucune" in err
     assert dump(base) == before
-    assert cli("check-db", "--db", f"sqlite:///{base}")[0] == 0
-    code, _, err = cli("init-db", "--db", f"sqlite:///{base}", "--demo")
+    assert cli("check-db", "--db", base.url)[0] == 0
+    code, _, err = cli("init-db", "--db", base.url, "--demo")
     assert code == 0  # no invoice yet: demo rows already there, nothing added twice
     assert dump(base) == before
-    con = sqlite3.connect(base)
-    con.execute("alter table clients drop column tva_intracom")
-    con.execute("drop table mouvements_stock")
-    con.commit()
-    con.close()
-    code, _, err = cli("check-db", "--db", f"sqlite:///{base}")
+    base.execute("alter table clients drop column tva_intracom", "drop table mouvements_stock")
+    code, _, err = cli("check-db", "--db", base.url)
     assert code == 1
     assert "clients.tva_intracom" in err and "Table manquante : mouvements_stock" in err
 
 
 def test_init_demo_refuses_a_base_with_invoices(tmp_path, base):
     export = write_txt(tmp_path / "export.txt", [order(1)])
-    assert cli("integrer", export, "--db", f"sqlite:///{base}")[0] == 0
-    code, _, err = cli("init-db", "--db", f"sqlite:///{base}", "--demo")
+    assert cli("integrer", export, "--db", base.url)[0] == 0
+    code, _, err = cli("init-db", "--db", base.url, "--demo")
     assert code == 3 and "factures" in err
 
 
@@ -322,17 +309,18 @@ def test_mapping_file_remaps_names(tmp_path):
                                                        item_price="24.00", item_tax="4.00")])
     code, out, err = cli("integrer", export, "--json", cwd=tmp_path)
     assert code == 0, err
-    assert query(tmp_path / "g.db", "select ART_STOCK from ARTICLES where ART_CODE = 'TASSE-01'") == [(10,)]
-    assert query(tmp_path / "g.db", "select FAC_NUM from factures") == [("FA2026000001",)]
+    g = Backend("sqlite", f"sqlite:///{tmp_path / 'g.db'}")
+    assert g.query("select ART_STOCK from ARTICLES where ART_CODE = 'TASSE-01'") == [(10,)]
+    assert g.query("select FAC_NUM from factures") == [("FA2026000001",)]
     assert cli("check-db", cwd=tmp_path)[0] == 0
 
 
 def test_demo_command(tmp_path):
     code, _, err = cli("demo", cwd=tmp_path)
     assert code == 0, err
-    db = tmp_path / "demo-gestan.db"
-    assert query(db, "select count(*) from factures") == [(6,)]
+    db = Backend("sqlite", f"sqlite:///{tmp_path / 'demo-gestan.db'}")
+    assert db.query("select count(*) from factures") == [(6,)]
     assert "Alerte stock TASSE-01" in err and "0 facture(s) créée(s), 6 commande(s) déjà intégrée(s)" in err
     # Run twice: the demo always starts from a fresh base.
     assert cli("demo", cwd=tmp_path)[0] == 0
-    assert query(db, "select count(*) from factures") == [(6,)]
+    assert db.query("select count(*) from factures") == [(6,)]

@@ -21,7 +21,7 @@ def read_facts(settings, table):
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..errors import SettingsError
-    from .connect import describe_error
+    from .connect import describe_error, display_url
     from .store import load_facts
 
     engine, schema = open_gestan(settings, read_only=True)
@@ -29,6 +29,6 @@ def read_facts(settings, table):
         with engine.connect() as conn:
             return load_facts(conn, schema, table, settings)
     except SQLAlchemyError as exc:
-        raise SettingsError(describe_error(exc, str(engine.url)))
+        raise SettingsError(describe_error(exc, display_url(engine)))
     finally:
         engine.dispose()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..errors import SettingsError
@@ -38,7 +38,10 @@ def resolve_url(url: str, from_settings: bool = False):
 
 
 def _redact(url: str) -> str:
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """No password in any message: `user:secret@` and ODBC `PWD=secret` (plain or URL-encoded) masked."""
+    url = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    return re.sub(r"(?i)((?:PWD|PASSWORD)(?:=|%3D))(\{(?:[^}]|\}\})*\}|[^;&%]*(?:%(?!3B)[0-9A-F]{2}[^;&%]*)*)",
+                  r"\1***", url)
 
 
 def sqlite_path(parsed) -> Path | None:
@@ -52,6 +55,17 @@ def sqlite_path(parsed) -> Path | None:
 
 def make_engine(url: str, *, from_settings: bool = False, lock_wait_s: int = 30, read_only: bool = False,
                 must_exist: bool = True) -> Engine:
+    engine = _make_engine(url, from_settings, lock_wait_s, read_only, must_exist)
+    # Messages name the base as the user wrote it, password masked: never the rewritten ODBC string.
+    engine.addin_display_url = _redact(url)
+    return engine
+
+
+def display_url(engine) -> str:
+    return getattr(engine, "addin_display_url", None) or _redact(str(engine.url))
+
+
+def _make_engine(url, from_settings, lock_wait_s, read_only, must_exist) -> Engine:
     parsed = resolve_url(url, from_settings)
     path = sqlite_path(parsed)
     if path is not None:
@@ -63,12 +77,40 @@ def make_engine(url: str, *, from_settings: bool = False, lock_wait_s: int = 30,
         engine = create_engine(parsed, connect_args={"timeout": lock_wait_s})
         _sqlite_transactions(engine)
         return engine
+    parsed = _odbc_port(parsed)
+    options = {}
+    if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb"):
+        # Each statement sees what other integrations committed before it (MariaDB defaults to a snapshot).
+        options["isolation_level"] = "READ COMMITTED"
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, **options)
     except NoSuchModuleError:
         raise SettingsError(f"Type de base de données non pris en charge : « {parsed.drivername} ».")
     except ImportError as exc:
         raise SettingsError(f"Pilote de base de données absent ({exc.name}) : installez-le avec pip.")
+
+
+def _odbc_value(value: str) -> str:
+    return "{" + value.replace("}", "}}") + "}" if any(c in value for c in ";{}= ") else value
+
+
+def _odbc_port(parsed):
+    """mysql+pyodbc: SQLAlchemy writes the port SQL-Server style (`Server=host,3307`), which the MariaDB
+    driver silently ignores, connecting to 3306. Spell the connection string out with PORT= instead."""
+    if parsed.drivername not in ("mysql+pyodbc", "mariadb+pyodbc") or not parsed.host or not parsed.port \
+            or "odbc_connect" in parsed.query:
+        return parsed
+    query = dict(parsed.query)
+    parts = [f"DRIVER={{{query.pop('driver', 'MariaDB Unicode')}}}", f"SERVER={parsed.host}",
+             f"PORT={parsed.port}"]
+    if parsed.database:
+        parts.append(f"DATABASE={_odbc_value(parsed.database)}")
+    if parsed.username:
+        parts.append(f"UID={_odbc_value(parsed.username)}")
+    if parsed.password:
+        parts.append(f"PWD={_odbc_value(str(parsed.password))}")
+    parts += [f"{k.upper()}={_odbc_value(str(v))}" for k, v in sorted(query.items())]
+    return URL.create(parsed.drivername, query={"odbc_connect": ";".join(parts)})
 
 
 def _sqlite_transactions(engine: Engine) -> None:
@@ -93,7 +135,7 @@ def describe_error(exc: Exception, url: str) -> str:
     text = str(getattr(exc, "orig", exc)) or type(exc).__name__
     low = text.lower()
     target = _redact(url)
-    if "locked" in low or "lock wait timeout" in low or "could not obtain lock" in low:
+    if "locked" in low or "lock wait timeout" in low or "lock timeout" in low or "could not obtain lock" in low:
         return f"La base Gestan est occupée par une autre intégration ; réessayez dans un instant ({target})."
     if "password" in low or "access denied" in low or "authentication" in low:
         return f"Connexion refusée par la base Gestan : identifiant ou mot de passe incorrect ({target})."

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from .. import invoicing
@@ -17,7 +17,7 @@ from ..checks import Verification, verify_table
 from ..errors import SettingsError
 from ..facts import ProductFact, counter_name, fold_city, render_number
 from ..reader import Table
-from .connect import describe_error
+from .connect import describe_error, display_url
 from .schema import Schema
 from .store import LOCK_ROW, check_settings_rows, chunks, load_facts
 
@@ -65,10 +65,15 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def take_lock(conn, schema: Schema) -> None:
+def take_lock(conn, schema: Schema, lock_wait_s: int = 30) -> None:
     """Serialise integrations: SQLite already holds its write lock (BEGIN IMMEDIATE); servers lock a row."""
     if conn.dialect.name == "sqlite":
         return
+    wait = int(lock_wait_s)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL lock_timeout = '{wait}s'"))  # bounded wait, then a French message
+    elif conn.dialect.name in ("mysql", "mariadb"):
+        conn.execute(text(f"SET SESSION innodb_lock_wait_timeout = {wait}"))
     c = schema.compteurs
     q = select(c.c.valeur).where(c.c.nom == LOCK_ROW).with_for_update()
     if conn.execute(q).first() is None:
@@ -85,7 +90,7 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
     """Check then write, all inside one transaction holding the integration lock."""
     try:
         with engine.begin() as conn:
-            take_lock(conn, schema)
+            take_lock(conn, schema, settings.attente_verrou_s)
             check_settings_rows(conn, schema, settings)
             facts = load_facts(conn, schema, table, settings)
             verification = verify_table(table, settings, facts)
@@ -99,7 +104,7 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
     except (Blocked, SettingsError):
         raise
     except (DBAPIError, SQLAlchemyError) as exc:
-        raise SettingsError("Intégration annulée, rien n'a été écrit. " + describe_error(exc, str(engine.url)))
+        raise SettingsError("Intégration annulée, rien n'a été écrit. " + describe_error(exc, display_url(engine)))
 
 
 def _os_user() -> str:

@@ -1,0 +1,56 @@
+"""Two or three `integrer` processes at once on overlapping exports: each order once, numbering gap-free."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backends import ALL, new_backend
+from exportgen import row, write_txt
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def order(n):
+    day = 1 + n % 27
+    when = f"2026-04-{day:02d}T{8 + n % 10:02d}:00:00+00:00"
+    return row(order_id=f"405-{n:07d}-0000000", order_item_id=f"{n:014d}", sku=f"SKU-{n % 7}",
+               purchase_date=when, payments_date=when, buyer_name=f"Client {n % 11}",
+               bill_name=f"Client {n % 11}", recipient_name=f"Client {n % 11}")
+
+
+@pytest.fixture(params=ALL)
+def base(request, tmp_path):
+    backend = new_backend(request.param, tmp_path)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "amazon_addin", "init-db", "--demo", "--db", backend.url],
+                              capture_output=True, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr.decode()
+        yield backend
+    finally:
+        backend.drop()
+
+
+@pytest.mark.parametrize("runs", [3])
+def test_parallel_integrations_create_each_order_once(tmp_path, base, runs):
+    ranges = [range(1, 41), range(21, 61), range(41, 81)][:runs]
+    exports = [write_txt(tmp_path / f"part{i}.txt", [order(n) for n in r]) for i, r in enumerate(ranges)]
+    procs = [subprocess.Popen([sys.executable, "-m", "amazon_addin", "integrer", str(e), "--db", base.url, "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT) for e in exports]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+        results.append(json.loads(out))
+    created = [i["commande"] for r in results for i in r["invoices"]]
+    assert len(created) == len(set(created)) == 80  # every order exactly once, whoever got it
+    assert sum(r["orders_skipped"] for r in results) == sum(len(r) for r in ranges) - 80
+    numbers = sorted(n for (n,) in base.query("select numero from factures"))
+    assert numbers == [f"FA2026{i:06d}" for i in range(1, 81)]
+    journal = base.query("select commande from imports_amazon")
+    assert sorted(c for (c,) in journal) == sorted(created)
+    assert base.query("select valeur from compteurs where nom = 'FA2026'") == [(80,)]
+    # Customers were deduplicated across the runs too: 11 distinct buyers.
+    assert base.query("select count(*) from clients") == [(11,)]
