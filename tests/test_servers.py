@@ -48,7 +48,7 @@ def test_unreachable_server_is_one_sentence(url):
 
 
 def test_wrong_password_never_shown(tmp_path):
-    new_backend("mariadb-pyodbc", tmp_path)  # skips outside CI when the server is absent
+    new_backend("mariadb-pyodbc", tmp_path).drop()  # skips outside CI when the server is absent
     url = "mysql+pyodbc://root:Mauvais;Secret@127.0.0.1:3306/test?driver=MariaDB+Unicode"
     code, out, err = cli("integrer", EXAMPLE, "--db", url)
     assert code == 3 and "mot de passe incorrect" in err
