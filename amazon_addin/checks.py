@@ -5,9 +5,10 @@ Checks run column by column over the whole sheet; every finding points at one ce
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from collections.abc import Mapping
 from typing import Any
 
 from . import columns as C
@@ -15,16 +16,46 @@ from . import findings as F
 from . import postcodes, text, values
 from . import vat as V
 from .orders import Order, build_orders
-from .reader import Table
+from .reader import Table, no_gc
 from .settings import Settings
 
 
-@dataclass
+class RowValues(Mapping):
+    """One row's typed values, read from column lists: a dict per row would cost ~2 KB × rows."""
+
+    __slots__ = ("_cols", "_i")
+
+    def __init__(self, cols: dict, i: int):
+        self._cols = cols
+        self._i = i
+
+    def __getitem__(self, name):
+        return self._cols[name][self._i]
+
+    def get(self, name, default=None):
+        col = self._cols.get(name)
+        return default if col is None else col[self._i]
+
+    def __setitem__(self, name, value):
+        self._cols[name][self._i] = value
+
+    def __iter__(self):
+        return iter(self._cols)
+
+    def __len__(self):
+        return len(self._cols)
+
+
 class TypedRow:
-    index: int
-    number: int
-    v: dict = field(default_factory=dict)
-    bad: bool = False  # holds an error: the row's order cannot be built
+    __slots__ = ("index", "number", "v", "_bad")
+
+    def __init__(self, index: int, number: int, v: RowValues, bad: list):
+        self.index, self.number, self.v, self._bad = index, number, v, bad
+
+    @property
+    def bad(self) -> bool:
+        """The row holds an error: its order cannot be built."""
+        return self._bad[self.index]
 
 
 @dataclass
@@ -103,12 +134,24 @@ def _french_country_names() -> dict[str, str]:
     return names
 
 
+def _key(raw):
+    # 1.0, 1 and True are equal as dict keys; a cell's type matters for parsing, so keep it in the key.
+    return raw if type(raw) is str else (type(raw).__name__, raw)
+
+
 class _Checker:
+    """Column by column, each distinct value of a column parsed once (exports repeat themselves)."""
+
     def __init__(self, table: Table, settings: Settings):
         self.t = table
         self.s = settings
         self.findings: list[F.Finding] = []
-        self.rows = [TypedRow(i, n) for i, n in enumerate(table.row_numbers)]
+        n = len(table.rows)
+        self.cols: dict[str, list] = {}
+        self.bad = [False] * n
+        self.rows = [TypedRow(i, number, RowValues(self.cols, i), self.bad)
+                     for i, number in enumerate(table.row_numbers)]
+        self.raw = {name: table.column_values(name) for name in table.columns}
 
     def add(self, cls: type[F.Finding], i: int | None, column: str | None, suggestion: Any = None,
             severity: str = "", **params) -> None:
@@ -122,7 +165,7 @@ class _Checker:
                 col_index=t.columns.get(column, -1) if column else -1)
         self.findings.append(f)
         if f.severity == F.ERROR and i is not None:
-            self.rows[i].bad = True
+            self.bad[i] = True
 
     # ------------------------------------------------------------------------------------ columns
     def missing_columns(self) -> None:
@@ -133,154 +176,198 @@ class _Checker:
     def text_cells(self) -> None:
         charset = self.s.jeu_caracteres
         written = set(C.WRITTEN_TEXT)
-        for name in self.t.columns:
+        for name, col in self.raw.items():
             cs = charset if name in written else None
-            for i, raw in enumerate(self.t.column_values(name)):
-                if isinstance(raw, str) and raw:
+            issues = {}
+            for raw in set(col):
+                if type(raw) is str and raw and not (raw.isascii() and raw.isprintable()):
                     issue = text.inspect(raw, cs)
+                    if issue is not None:
+                        issues[raw] = issue
+            if issues:
+                for i, raw in enumerate(col):
+                    issue = issues.get(raw) if type(raw) is str else None
                     if issue is not None:
                         self.add(F.BadCharacters, i, name, issue.fixed, severity=issue.severity,
                                  detail=" ; ".join(issue.reasons))
 
     def typed(self) -> None:
-        t, zone = self.t, self.s.zone
-        money_cols = set(C.MONEY)
-        for name in t.columns:
-            col = t.column_values(name)
+        text_file = self.t.format in ("txt", "csv")  # only str and None: no 1 / 1.0 / True collisions
+        for name, col in self.raw.items():
             required = name in C.MUST_HAVE_VALUE
-            for i, raw in enumerate(col):
-                if values.is_blank(raw):
-                    if required:
+            keyed = col if text_file else [_key(v) for v in col]
+            value_of, problems = {}, {}
+            for k in set(keyed):
+                value, problem = self._parse(name, k if text_file or type(k) is str else k[1])
+                value_of[k] = value
+                if problem is not None and (problem is not _BLANK or required):
+                    problems[k] = problem
+            self.cols[name] = list(map(value_of.__getitem__, keyed))
+            if problems:
+                for i, k in enumerate(keyed):
+                    problem = problems.get(k)
+                    if problem is None:
+                        continue
+                    if problem is _BLANK:
                         self.add(F.EmptyField, i, name, name=C.display(name))
-                    self.rows[i].v[name] = None
-                    continue
-                self.rows[i].v[name] = self._one(name, i, raw, money_cols, zone)
+                    else:
+                        cls, suggestion, severity, params = problem
+                        self.add(cls, i, name, suggestion, severity=severity, **params)
 
-    def _one(self, name: str, i: int, raw, money_cols, zone):
+    def _parse(self, name: str, raw):
+        """(typed value, problem) for one distinct raw value; problem = (class, suggestion, severity, params)."""
+        if values.is_blank(raw):
+            return None, _BLANK
         shown = values.as_text(raw)
-        if name in money_cols:
+        if name in _MONEY:
             try:
                 amount = values.parse_money(raw)
             except ValueError as exc:
-                self.add(F.BadAmount, i, name, value=shown, detail=str(exc))
-                return None
+                return None, (F.BadAmount, None, "", {"value": shown, "detail": str(exc)})
             if amount < 0 and name not in C.SIGNED_MONEY:
-                self.add(F.BadAmount, i, name, abs(amount), value=shown, detail="un montant négatif est impossible ici")
-                return None
-            return amount
+                return None, (F.BadAmount, abs(amount), "", {"value": shown,
+                                                             "detail": "un montant négatif est impossible ici"})
+            return amount, None
         if name == "quantity-purchased":
             try:
-                return values.parse_quantity(raw)
+                return values.parse_quantity(raw), None
             except ValueError:
-                self.add(F.BadQuantity, i, name, value=shown)
-                return None
+                return None, (F.BadQuantity, None, "", {"value": shown})
         if name in C.DATES:
             try:
-                return values.parse_datetime(raw, zone, self.t.date1904)
+                return values.parse_datetime(raw, self.s.zone, self.t.date1904), None
             except (ValueError, OverflowError):
-                self.add(F.BadDate, i, name, value=shown)
-                return None
+                return None, (F.BadDate, None, "", {"value": shown})
         if name in C.IDS:
             severity = F.ERROR if name == "order-id" else F.WARNING
             try:
                 ident, restored = values.parse_identifier(raw)
             except values.IdDamage as exc:
-                self.add(F.BadIdentifier, i, name, severity=severity, detail=(
+                return None, (F.BadIdentifier, None, severity, {"detail": (
                     f"Identifiant « {exc} » abîmé par Excel (notation scientifique) : ses chiffres sont perdus ; "
-                    "reprenez la valeur du rapport Amazon d'origine."))
-                return None
+                    "reprenez la valeur du rapport Amazon d'origine.")})
             if restored:
-                self.add(F.BadIdentifier, i, name, ident, severity=F.INFO, detail=(
+                return ident, (F.BadIdentifier, ident, F.INFO, {"detail": (
                     f"Identifiant « {shown if isinstance(raw, str) else format(raw, '.1f')} » converti en nombre "
-                    f"par Excel ; la valeur exacte « {ident} » a été rétablie."))
-            return ident
+                    f"par Excel ; la valeur exacte « {ident} » a été rétablie.")})
+            return ident, None
         if name in C.BOOLEANS:
             try:
-                return values.parse_bool(raw)
+                return values.parse_bool(raw), None
             except ValueError:
-                self.add(F.BadBoolean, i, name, value=shown)
-                return None
+                return None, (F.BadBoolean, None, "", {"value": shown})
         if name in ("ship-country", "bill-country"):
             code = shown.strip().upper()
             if code not in _countries():
-                self.add(F.BadCountry, i, name, _country_suggestion(shown), value=shown)
-                return None
-            return code
+                return None, (F.BadCountry, _country_suggestion(shown), "", {"value": shown})
+            return code, None
         if name == "currency":
             code = shown.strip().upper()
             if code not in _currencies():
-                self.add(F.BadCurrency, i, name, _CURRENCY_FIXES.get(code), value=shown)
-                return None
-            return code
-        return shown.strip()
+                return None, (F.BadCurrency, _CURRENCY_FIXES.get(code), "", {"value": shown})
+            return code, None
+        return shown.strip(), None
 
     def postcodes_and_phones(self) -> None:
-        for i, r in enumerate(self.rows):
-            v = r.v
-            ship_country = v.get("ship-country") or ""
-            bill_country = v.get("bill-country") or ship_country
-            for name, country in (("ship-postal-code", ship_country), ("bill-postal-code", bill_country)):
-                code = v.get(name)
-                if code:
-                    fixed = postcodes.restore(country, code)
-                    if fixed:
-                        self.add(F.PostcodeRestored, i, name, fixed, value=code, fixed=fixed, country=country)
-                        v[name] = fixed
-            for name, country in (("ship-phone-number", ship_country), ("buyer-phone-number", bill_country)):
-                phone = v.get(name)
-                if phone:
-                    fixed = postcodes.restore_phone(country, phone)
-                    if fixed:
-                        self.add(F.PhoneRestored, i, name, fixed, value=phone, fixed=fixed)
-                        v[name] = fixed
+        cols = self.cols
+        n = len(self.rows)
+        none = [None] * n
+        ship_c = cols.get("ship-country", none)
+        bill_c = [b or s for b, s in zip(cols.get("bill-country", none), ship_c)]
+        for name, countries, restore, cls in (
+                ("ship-postal-code", ship_c, postcodes.restore, F.PostcodeRestored),
+                ("bill-postal-code", bill_c, postcodes.restore, F.PostcodeRestored),
+                ("ship-phone-number", ship_c, postcodes.restore_phone, F.PhoneRestored),
+                ("buyer-phone-number", bill_c, postcodes.restore_phone, F.PhoneRestored)):
+            col = cols.get(name)
+            if col is None:
+                continue
+            cache = {}
+            for i, (value, country) in enumerate(zip(col, countries)):
+                if not value:
+                    continue
+                key = (country, value)
+                fixed = cache[key] if key in cache else cache.setdefault(key, restore(country or "", value))
+                if fixed:
+                    params = {"value": value, "fixed": fixed}
+                    if cls is F.PostcodeRestored:
+                        params["country"] = country
+                    self.add(cls, i, name, fixed, **params)
+                    col[i] = fixed
 
     def vat_arithmetic(self) -> None:
-        for i, r in enumerate(self.rows):
-            for ttc_c, ht_c, tax_c in (("item-price", "vat-exclusive-item-price", "item-tax"),
-                                       ("shipping-price", "vat-exclusive-shipping-price", "shipping-tax")):
-                ttc, ht, tax = r.v.get(ttc_c), r.v.get(ht_c), r.v.get(tax_c)
-                if isinstance(ttc, Decimal) and isinstance(ht, Decimal) and isinstance(tax, Decimal):
+        cols = self.cols
+        for ttc_c, ht_c, tax_c in (("item-price", "vat-exclusive-item-price", "item-tax"),
+                                   ("shipping-price", "vat-exclusive-shipping-price", "shipping-tax")):
+            if not all(c in cols for c in (ttc_c, ht_c, tax_c)):
+                continue
+            for i, (ttc, ht, tax) in enumerate(zip(cols[ttc_c], cols[ht_c], cols[tax_c])):
+                if ttc is not None and ht is not None and tax is not None:
                     gap = ttc - (ht + tax)
-                    if abs(gap) > Decimal("0.01"):
+                    if gap > _CENT or gap < -_CENT:
                         self.add(F.VatMismatch, i, tax_c, format(ttc - ht, "f"), ttc=V.fmt_money(ttc),
                                  ht=V.fmt_money(ht), tva=V.fmt_money(tax), gap=V.fmt_money(gap))
 
     def orders(self) -> dict[str, list[TypedRow]]:
         groups: dict[str, list[TypedRow]] = {}
-        for r in self.rows:
-            oid = r.v.get("order-id")
+        rows = self.rows
+        for i, oid in enumerate(self.cols.get("order-id", ())):
             if oid:
-                groups.setdefault(oid, []).append(r)
-        columns = [c for c in C.ORDER_LEVEL if c in self.t.columns]
-        for oid, rows in groups.items():
-            if len(rows) < 2:
+                g = groups.get(oid)
+                if g is None:
+                    groups[oid] = [rows[i]]
+                else:
+                    g.append(rows[i])
+        multi = [(oid, g) for oid, g in groups.items() if len(g) > 1]
+        if not multi:
+            return groups
+        for c in C.ORDER_LEVEL:
+            if c not in self.raw:
                 continue
-            first = rows[0]
-            keys = {c: self._compare_key(first, c) for c in columns}
-            for r in rows[1:]:
-                for c in columns:
-                    if self._compare_key(r, c) != keys[c]:
-                        raw_first = values.as_text(self.t.value(first.index, c))
+            keys = self._compare_keys(c)
+            raw = self.raw[c]
+            for oid, g in multi:
+                first = g[0]
+                k0 = keys[first.index]
+                for r in g[1:]:
+                    if keys[r.index] != k0:
+                        raw_first = values.as_text(raw[first.index])
                         first_issue = text.inspect(raw_first, None) if raw_first else None
                         fixed_first = first_issue.fixed if first_issue and first_issue.fixed else raw_first
                         self.add(F.OrderMismatch, r.index, c, fixed_first, order=oid,
-                                 value=values.as_text(self.t.value(r.index, c)), first=raw_first,
-                                 first_row=first.number)
+                                 value=values.as_text(raw[r.index]), first=raw_first, first_row=first.number)
         return groups
 
-    def _compare_key(self, r: TypedRow, c: str):
-        typed = r.v.get(c)
-        if c in C.DATES and typed is not None:
-            return typed  # aware datetimes compare as instants
-        shown = values.as_text(self.t.value(r.index, c))
-        issue = text.inspect(shown, None) if shown else None
-        if issue is not None and issue.fixed is not None:
-            shown = issue.fixed  # a cell already flagged for its characters is compared as repaired
-        return " ".join(shown.split()).casefold()
+    def _compare_keys(self, c: str) -> list:
+        """Per row: the value compared across an order's rows (trimmed, collapsed, casefolded; dates as
+        instants; a cell already flagged for its characters compared as repaired)."""
+        if c in C.DATES:
+            typed = self.cols[c]
+            return [t if t is not None else _norm(values.as_text(r)) for t, r in zip(typed, self.raw[c])]
+        keyed = self.raw[c] if self.t.format in ("txt", "csv") else [_key(v) for v in self.raw[c]]
+        cache = {k: _norm(values.as_text(k if type(k) is str or k is None else k[1])) for k in set(keyed)}
+        return list(map(cache.__getitem__, keyed))
+
+
+_BLANK = object()
+_MONEY = frozenset(C.MONEY)
+_CENT = Decimal("0.01")
+
+
+def _norm(shown: str) -> str:
+    issue = text.inspect(shown, None) if shown else None
+    if issue is not None and issue.fixed is not None:
+        shown = issue.fixed
+    return " ".join(shown.split()).casefold()
 
 
 def verify_table(table: Table, settings: Settings, facts=None) -> Verification:
     """All checks; with `facts` (a `GestanFacts`) also those that need the database."""
+    with no_gc():
+        return _verify_table(table, settings, facts)
+
+
+def _verify_table(table: Table, settings: Settings, facts) -> Verification:
     ch = _Checker(table, settings)
     ch.missing_columns()
     ch.text_cells()
@@ -290,7 +377,8 @@ def verify_table(table: Table, settings: Settings, facts=None) -> Verification:
     groups = ch.orders()
     missing = any(f.code == F.MissingColumn.code for f in ch.findings)
     buildable = [] if missing else [g for g in groups.values() if not any(r.bad for r in g)]
-    orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None)
+    orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None,
+                                 ch.cols, len(ch.rows))
     for n in notes:
         ch.add(n.kind, _index_of(ch.rows, n.row), n.column, n.suggestion, **n.params)
     result = Verification(table, ch.findings, ch.rows, orders, len(groups))

@@ -10,8 +10,6 @@ import sys
 from . import findings as F
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from .errors import AddinError, SettingsError
 
 SHOWN_FINDINGS = 20
@@ -88,7 +86,6 @@ def _findings_json(result) -> dict:
 def cmd_verifier(args) -> int:
     from dataclasses import replace
 
-    from .gestan import read_facts
     from .verify import read
 
     settings = _settings(args)
@@ -102,7 +99,12 @@ def cmd_verifier(args) -> int:
         from .checks import verify_table
 
         table = read(args.export, settings)
-        result = verify_table(table, settings, read_facts(settings, table))
+        facts = None
+        if settings.base_explicite:
+            from .gestan import read_facts  # SQLAlchemy is imported only when a base is named
+
+            facts = read_facts(settings, table)
+        result = verify_table(table, settings, facts)
     if args.json:
         _print_json(_findings_json(result))
     sys.stderr.write(_summary(result) + "\n")
@@ -262,11 +264,6 @@ def main(argv: list[str] | None = None) -> int:
     except AddinError as exc:
         sys.stderr.write(exc.message + "\n")
         return exc.exit_code
-    except SQLAlchemyError as exc:  # a database problem outside integrate's own handling: exit 3
-        from .gestan.connect import describe_error
-
-        sys.stderr.write(describe_error(exc, getattr(args, "db", None) or "base") + "\n")
-        return 3
     except KeyboardInterrupt:
         sys.stderr.write("Interrompu.\n")
         return 130
@@ -274,6 +271,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("Mémoire insuffisante pour lire ce fichier.\n")
         return 2
     except Exception as exc:  # last resort: a user never sees a traceback
+        if type(exc).__module__.startswith("sqlalchemy"):  # a database problem outside integrate's handling
+            from .gestan.connect import describe_error
+
+            sys.stderr.write(describe_error(exc, getattr(args, "db", None) or "base") + "\n")
+            return 3
         if os.environ.get("AMAZON_ADDIN_DEBUG"):
             raise
         sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : relancez avec "

@@ -95,16 +95,17 @@ def _t(v) -> str:
     return "" if v is None else str(v).strip()
 
 
-def _address(first: dict, prefix: str, name_key: str) -> Address:
+def _address(C: dict, i: int, prefix: str, name_key: str) -> Address:
+    line2, line3 = C[f"{prefix}-address-2"][i] or "", C[f"{prefix}-address-3"][i] or ""
     return Address(
-        name=_t(first.get(name_key)),
-        line1=_t(first.get(f"{prefix}-address-1")),
-        line2=" ".join(x for x in (_t(first.get(f"{prefix}-address-2")), _t(first.get(f"{prefix}-address-3"))) if x),
-        postcode=_t(first.get(f"{prefix}-postal-code")),
-        city=_t(first.get(f"{prefix}-city")),
-        region=_t(first.get(f"{prefix}-state")),
-        country=_t(first.get(f"{prefix}-country")).upper(),
-        phone=_t(first.get(f"{prefix}-phone-number")),
+        name=C[name_key][i] or "",
+        line1=C[f"{prefix}-address-1"][i] or "",
+        line2=f"{line2} {line3}" if line2 and line3 else line2 or line3,
+        postcode=C[f"{prefix}-postal-code"][i] or "",
+        city=C[f"{prefix}-city"][i] or "",
+        region=C[f"{prefix}-state"][i] or "",
+        country=(C[f"{prefix}-country"][i] or "").upper(),
+        phone=C[f"{prefix}-phone-number"][i] or "",
     )
 
 
@@ -112,9 +113,21 @@ def _money(v) -> Decimal | None:
     return v if isinstance(v, Decimal) else None
 
 
+class _Columns(dict):
+    """Typed columns by name; an absent column reads as all None (a shared list, never written)."""
+
+    def __init__(self, cols: dict, n: int):
+        super().__init__(cols)
+        self._none = [None] * n
+
+    def __missing__(self, name):
+        return self._none
+
+
 class _Builder:
-    def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None):
+    def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None, cols: dict, n: int):
         self.settings = settings
+        self.C = _Columns(cols, n)
         self.product_rate = product_rate or (lambda sku: None)
         self.notes: list[Note] = []
 
@@ -159,74 +172,79 @@ class _Builder:
         return ht_amz
 
     def build(self, rows: list) -> Order:
-        s = self.settings
-        first = rows[0].v
-        purchase: datetime = first["purchase-date"]
+        s, C = self.settings, self.C
+        i = rows[0].index
+        purchase: datetime = C["purchase-date"][i]
         day = purchase.astimezone(s.zone).date()
-        ship = _address(first, "ship", "recipient-name")
-        bill = _address(first, "bill", "bill-name")
+        ship = _address(C, i, "ship", "recipient-name")
+        bill = _address(C, i, "bill", "bill-name")
+        buyer = C["buyer-name"][i] or ""
         if not (bill.line1 or bill.city or bill.postcode):
             # Billing falls back to shipping as a whole block (SPEC §7).
-            bill = Address(**{**ship.__dict__, "name": bill.name or _t(first.get("buyer-name")) or ship.name})
+            bill = Address(**{**ship.__dict__, "name": bill.name or buyer or ship.name})
         elif not bill.name:
-            bill.name = _t(first.get("buyer-name")) or ship.name
-        b2b = bool(first.get("is-business-order"))
-        vat_number = _t(first.get("buyer-tax-registration-id"))
+            bill.name = buyer or ship.name
+        b2b = bool(C["is-business-order"][i])
+        vat_number = C["buyer-tax-registration-id"][i] or ""
         regime = V.regime(ship.country, ship.postcode, b2b, vat_number)
         rates = V.legal_rates(ship.country, ship.postcode, day) if regime == V.TAXABLE else (Decimal(0),)
         order = Order(
-            order_id=_t(first["order-id"]), channel=_t(first.get("sales-channel")) or s.canal_defaut,
+            order_id=C["order-id"][i], channel=C["sales-channel"][i] or s.canal_defaut,
             rows=[r.number for r in rows], purchase=purchase, invoice_date=day,
-            currency=_t(first.get("currency")).upper(), regime=regime,
-            buyer_name=_t(first.get("buyer-name")), buyer_email=_t(first.get("buyer-email")),
-            buyer_phone=_t(first.get("buyer-phone-number")), shipping=ship, billing=bill, b2b=b2b,
-            company=_t(first.get("buyer-company-name")), vat_number=vat_number,
-            po_number=_t(first.get("purchase-order-number")), instructions=_t(first.get("delivery-instructions")),
+            currency=(C["currency"][i] or "").upper(), regime=regime,
+            buyer_name=buyer, buyer_email=C["buyer-email"][i] or "",
+            buyer_phone=C["buyer-phone-number"][i] or "", shipping=ship, billing=bill, b2b=b2b,
+            company=C["buyer-company-name"][i] or "", vat_number=vat_number,
+            po_number=C["purchase-order-number"][i] or "", instructions=C["delivery-instructions"][i] or "",
         )
         country = ship.country
         items, gifts, promos = [], [], []
         amazon = ZERO
+        qty_c, ttc_c, sku_c, name_c = C["quantity-purchased"], C["item-price"], C["sku"], C["product-name"]
+        tax_c, ht_c = C["item-tax"], C["vat-exclusive-item-price"]
+        gift_c, gift_tax_c = C["gift-wrap-price"], C["gift-wrap-tax"]
+        ipromo_c, spromo_c = C["item-promotion-discount"], C["ship-promotion-discount"]
         for r in rows:
-            v = r.v
-            qty = v["quantity-purchased"]
-            ttc = v["item-price"]
+            j = r.index
+            qty, ttc, sku = qty_c[j], ttc_c[j], sku_c[j]
             amazon += ttc
-            wanted = self.product_rate(v["sku"])
+            wanted = self.product_rate(sku)
             wanted = s.taux_tva_defaut if wanted is None else wanted
             ht, tva, rate, derived = self._taxed(
-                r.number, ttc, _money(v.get("item-tax")), _money(v.get("vat-exclusive-item-price")), qty,
-                regime, rates, wanted, country, day, "item-tax", "item-price")
-            items.append(Line("item", _t(v["sku"]), _t(v["product-name"]), qty,
-                              (ht / qty).quantize(UNIT), ht, tva, ttc, rate, r.number, derived))
-            gift = _money(v.get("gift-wrap-price"))
+                r.number, ttc, tax_c[j], ht_c[j], qty, regime, rates, wanted, country, day, "item-tax", "item-price")
+            items.append(Line("item", sku, name_c[j], qty, (ht / qty).quantize(UNIT), ht, tva, ttc, rate, r.number,
+                              derived))
+            gift = gift_c[j]
             if gift:
                 amazon += gift
                 ght, gtva, grate, gder = self._taxed(
-                    r.number, gift, _money(v.get("gift-wrap-tax")), None, 1, regime, rates, rate, country, day,
+                    r.number, gift, gift_tax_c[j], None, 1, regime, rates, rate, country, day,
                     "gift-wrap-tax", "gift-wrap-price")
                 gifts.append(Line("gift", s.produit_emballage, "Emballage cadeau", 1, ght.quantize(UNIT), ght,
                                   gtva, gift, grate, r.number, gder))
-            promo = abs(_money(v.get("item-promotion-discount")) or ZERO) + abs(
-                _money(v.get("ship-promotion-discount")) or ZERO)
+            promo = abs(ipromo_c[j] or ZERO) + abs(spromo_c[j] or ZERO)
             if promo:
                 amazon -= promo
                 pht, ptva = V.split_ttc(promo, rate)
-                promos.append(Line("promo", s.produit_remise, f"Remise {_t(v['sku'])}", 1, -pht.quantize(UNIT),
+                promos.append(Line("promo", s.produit_remise, f"Remise {sku}", 1, -pht.quantize(UNIT),
                                    -pht, -ptva, -promo, rate, r.number))
-        order.lines = items + gifts + promos + self._shipping(rows, items, regime, rates, country, day)
-        order.amazon_ttc = amazon + sum((_money(r.v.get("shipping-price")) or ZERO for r in rows), ZERO)
+        shipping, ship_ttc = self._shipping(rows, items, regime, rates, country, day)
+        order.lines = items + gifts + promos + shipping
+        order.amazon_ttc = amazon + ship_ttc
         return order
 
-    def _shipping(self, rows, items, regime, rates, country, day) -> list[Line]:
-        s = self.settings
-        ttc = sum((_money(r.v.get("shipping-price")) or ZERO for r in rows), ZERO)
+    def _shipping(self, rows, items, regime, rates, country, day) -> tuple[list[Line], Decimal]:
+        s, C = self.settings, self.C
+        idx = [r.index for r in rows]
+        prices = [C["shipping-price"][j] for j in idx]
+        ttc = sum((p for p in prices if p is not None), ZERO)
         if ttc == 0:
-            return []
-        taxes = [_money(r.v.get("shipping-tax")) for r in rows]
+            return [], ttc
+        taxes = [C["shipping-tax"][j] for j in idx]
         tax = None if all(t is None for t in taxes) else sum((t or ZERO for t in taxes), ZERO)
-        hts = [_money(r.v.get("vat-exclusive-shipping-price")) for r in rows]
+        hts = [C["vat-exclusive-shipping-price"][j] for j in idx]
         ht_amz = None if all(h is None for h in hts) else sum((h or ZERO for h in hts), ZERO)
-        row = next((r.number for r in rows if _money(r.v.get("shipping-price"))), rows[0].number)
+        row = next((r.number for r, p in zip(rows, prices) if p), rows[0].number)
         label = "Frais de port"
 
         def line(ht, tva, part_ttc, rate, derived=False):
@@ -235,7 +253,7 @@ class _Builder:
         if regime != V.TAXABLE:
             ht, tva, rate, _ = self._taxed(row, ttc, tax, ht_amz, 1, regime, rates, Decimal(0), country, day,
                                            "shipping-tax", "shipping-price")
-            return [line(ht, tva, ttc, rate)]
+            return [line(ht, tva, ttc, rate)], ttc
         # Rates of the items, weighted by their HT, decide how shipping is taxed when Amazon does not say.
         by_rate: dict[Decimal, Decimal] = {}
         for it in items:
@@ -244,12 +262,12 @@ class _Builder:
             rate = V.snap(ttc, tax, 1, rates)
             if rate is not None:
                 ht = self._reconcile(row, ttc, tax, ht_amz, "shipping-tax")
-                return [line(ht, ttc - ht, ttc, rate)]
+                return [line(ht, ttc - ht, ttc, rate)], ttc
             # Mixed-rate order: split TTC and tax pro rata of the items' HT by rate, to the cent.
             keys = sorted(by_rate, reverse=True) or [rates[0]]
             weights = [by_rate.get(k, Decimal(1)) for k in keys]
             ttcs, taxes_ = V.allocate(ttc, weights), V.allocate(tax, weights)
-            return [line(t - x, x, t, k) for k, t, x in zip(keys, ttcs, taxes_) if t]
+            return [line(t - x, x, t, k) for k, t, x in zip(keys, ttcs, taxes_) if t], ttc
         # Amazon gave no shipping VAT on a taxable sale: derive it at the items' rates.
         keys = sorted(by_rate, reverse=True) or [rates[0]]
         weights = [by_rate.get(k, Decimal(1)) for k in keys]
@@ -263,12 +281,14 @@ class _Builder:
         self.notes.append(Note(row, col, F.VatComputed, {
             "country": country, "rate": "/".join(V.fmt_rate(k) for k in keys), "tva": V.fmt_money(total_tva),
             "ttc": V.fmt_money(ttc)}, suggestion=format(total_tva, "f")))
-        return out
+        return out, ttc
 
 
 def build_orders(groups: list[list], settings: Settings,
-                 product_rate: Callable[[str], Decimal | None] | None = None) -> tuple[list[Order], list[Note]]:
-    """`groups`: lists of typed rows, one list per order, rows already free of blocking errors."""
-    b = _Builder(settings, product_rate)
+                 product_rate: Callable[[str], Decimal | None] | None = None, cols: dict | None = None,
+                 n: int = 0) -> tuple[list[Order], list[Note]]:
+    """`groups`: lists of typed rows (indices into `cols`, the typed columns), one list per order, rows
+    already free of blocking errors."""
+    b = _Builder(settings, product_rate, cols or {}, n)
     orders = [b.build(g) for g in groups]
     return orders, b.notes

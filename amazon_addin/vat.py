@@ -42,6 +42,7 @@ def vat_number_country(number: str) -> str:
     return "GR" if cc == "EL" else cc
 
 
+@lru_cache(maxsize=65536)
 def regime(country: str, postcode: str | None, b2b: bool, vat_number: str | None) -> str:
     country = (country or "").strip().upper()
     if vat_rates.vat_country(country, postcode) is None:
