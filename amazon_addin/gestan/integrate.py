@@ -107,6 +107,15 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
         raise SettingsError("Intégration annulée, rien n'a été écrit. " + describe_error(exc, display_url(engine)))
 
 
+def _ids_by(conn, id_col, key_col, keys: list) -> dict:
+    """{key: id} for rows just inserted, found by their unique business key."""
+    out = {}
+    for part in chunks(keys):
+        for row in conn.execute(select(key_col, id_col).where(key_col.in_(part))):
+            out[row[0]] = row[1]
+    return out
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()
@@ -140,18 +149,24 @@ def _write(conn, schema: Schema, settings, verification: Verification, facts, fi
     for part in chunks(sorted(set(keys.values()))):
         for row in conn.execute(select(s.clients.c.id, s.clients.c.cle).where(s.clients.c.cle.in_(part))):
             customer_ids[row.cle] = row.id
+    new_customers = {}
     for o in new_orders:
         key = keys[o.order_id]
-        if key in customer_ids:
+        if key in customer_ids or key in new_customers:
             continue
         b = o.billing
-        customer_ids[key] = conn.execute(insert(s.clients).values(
-            cle=key, nom=b.name or o.buyer_name or o.shipping.name, societe=o.company or None,
-            adresse1=b.line1, adresse2=b.line2 or None, code_postal=b.postcode, ville=b.city,
-            region=b.region or None, pays=b.country or o.shipping.country,
-            telephone=o.buyer_phone or b.phone or o.shipping.phone or None, email=o.buyer_email or None,
-            tva_intracom=o.vat_number or None)).inserted_primary_key[0]
-        summary.customers_created += 1
+        new_customers[key] = {
+            "cle": key, "nom": b.name or o.buyer_name or o.shipping.name, "societe": o.company or None,
+            "adresse1": b.line1, "adresse2": b.line2 or None, "code_postal": b.postcode, "ville": b.city,
+            "region": b.region or None, "pays": b.country or o.shipping.country,
+            "telephone": o.buyer_phone or b.phone or o.shipping.phone or None, "email": o.buyer_email or None,
+            "tva_intracom": o.vat_number or None}
+    if new_customers:
+        # One executemany, then the ids read back by the unique key: no RETURNING or last-id needed, and
+        # exact even if Gestan itself inserts customers meanwhile.
+        conn.execute(insert(s.clients), list(new_customers.values()))
+        customer_ids.update(_ids_by(conn, s.clients.c.id, s.clients.c.cle, list(new_customers)))
+    summary.customers_created = len(new_customers)
 
     # Products: unknown skus created in the default family, at the rate their first line carries.
     new_products = {}
@@ -185,19 +200,26 @@ def _write(conn, schema: Schema, settings, verification: Verification, facts, fi
         counters[name] += 1
         numbers[o.order_id] = render_number(settings.format_numero, o.invoice_date, counters[name])
 
+    invoices = []
+    for o in new_orders:
+        ship = o.shipping
+        invoices.append({
+            "numero": numbers[o.order_id], "date": o.invoice_date, "client_id": customer_ids[keys[o.order_id]],
+            "canal": o.channel, "commande": o.order_id, "devise": o.currency, "total_ht": o.total_ht,
+            "total_tva": o.total_tva, "total_ttc": o.total_ttc, "livraison_nom": ship.name,
+            "livraison_adresse1": ship.line1, "livraison_adresse2": ship.line2 or None,
+            "livraison_code_postal": ship.postcode, "livraison_ville": ship.city,
+            "livraison_region": ship.region or None, "livraison_pays": ship.country,
+            "livraison_telephone": ship.phone or None, "instructions": o.instructions or None,
+            "commande_pro": o.b2b, "bon_commande": o.po_number or None})
+    conn.execute(insert(s.factures), invoices)
+    invoice_ids = _ids_by(conn, s.factures.c.id, s.factures.c.numero, [i["numero"] for i in invoices])
+
     lines, movements, journal = [], [], []
     sold: dict[str, list] = {}
     for o in new_orders:
         numero = numbers[o.order_id]
-        ship = o.shipping
-        facture_id = conn.execute(insert(s.factures).values(
-            numero=numero, date=o.invoice_date, client_id=customer_ids[keys[o.order_id]], canal=o.channel,
-            commande=o.order_id, devise=o.currency, total_ht=o.total_ht, total_tva=o.total_tva,
-            total_ttc=o.total_ttc, livraison_nom=ship.name, livraison_adresse1=ship.line1,
-            livraison_adresse2=ship.line2 or None, livraison_code_postal=ship.postcode, livraison_ville=ship.city,
-            livraison_region=ship.region or None, livraison_pays=ship.country,
-            livraison_telephone=ship.phone or None, instructions=o.instructions or None, commande_pro=o.b2b,
-            bon_commande=o.po_number or None)).inserted_primary_key[0]
+        facture_id = invoice_ids[numero]
         for rang, line in enumerate(o.lines, start=1):
             lines.append({"facture_id": facture_id, "rang": rang, "produit_code": line.product_code,
                           "libelle": line.label, "quantite": line.quantity, "prix_unitaire_ht": line.unit_ht,
