@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from . import findings as F
 
@@ -40,6 +41,7 @@ class GestanFacts:
         return (country.upper(), postcode.strip(), fold_city(city)) in self.postal
 
 
+@lru_cache(maxsize=65536)
 def fold_city(city: str) -> str:
     """`Saint-Étienne`, `ST ETIENNE ` and `saint etienne` differ; `Saint-Étienne`/`SAINT ETIENNE` do not."""
     decomposed = unicodedata.normalize("NFKD", city or "")

@@ -135,7 +135,8 @@ def describe_error(exc: Exception, url: str) -> str:
     text = str(getattr(exc, "orig", exc)) or type(exc).__name__
     low = text.lower()
     target = _redact(url)
-    if "locked" in low or "lock wait timeout" in low or "lock timeout" in low or "could not obtain lock" in low:
+    if any(word in low for word in ("locked", "lock wait timeout", "lock timeout", "could not obtain lock",
+                                    "verrouill", "bloqué")):  # HFSQL's driver may answer in French
         return f"La base Gestan est occupée par une autre intégration ; réessayez dans un instant ({target})."
     if "password" in low or "access denied" in low or "authentication" in low:
         return f"Connexion refusée par la base Gestan : identifiant ou mot de passe incorrect ({target})."

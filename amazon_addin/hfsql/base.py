@@ -29,7 +29,6 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import default, reflection
 from sqlalchemy.sql import compiler, elements
 from sqlalchemy.sql import expression as sql
-from sqlalchemy.sql.dml import Insert
 
 log = logging.getLogger("amazon_addin.hfsql")
 
