@@ -7,7 +7,7 @@ adjusted is recorded as `Note`s, which Vérifier turns into findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable
@@ -29,7 +29,7 @@ class Note:
     suggestion: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     kind: str  # "item", "gift", "promo", "shipping"
     product_code: str
@@ -44,7 +44,7 @@ class Line:
     derived: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Address:
     name: str
     line1: str
@@ -56,7 +56,7 @@ class Address:
     phone: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     order_id: str
     channel: str
@@ -181,7 +181,7 @@ class _Builder:
         buyer = C["buyer-name"][i] or ""
         if not (bill.line1 or bill.city or bill.postcode):
             # Billing falls back to shipping as a whole block (SPEC §7).
-            bill = Address(**{**ship.__dict__, "name": bill.name or buyer or ship.name})
+            bill = replace(ship, name=bill.name or buyer or ship.name)
         elif not bill.name:
             bill.name = buyer or ship.name
         b2b = bool(C["is-business-order"][i])
