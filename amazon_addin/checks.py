@@ -134,6 +134,14 @@ def _french_country_names() -> dict[str, str]:
     return names
 
 
+def _mixed_numbers(table: Table, col: list) -> bool:
+    """True when values equal as dict keys but typed differently (1, 1.0, True) may meet in a column."""
+    if table.format in ("txt", "csv"):
+        return False  # text files hold only str and None
+    kinds = set(map(type, col))
+    return len(kinds & {bool, int, float}) > 1
+
+
 def _key(raw):
     # 1.0, 1 and True are equal as dict keys; a cell's type matters for parsing, so keep it in the key.
     return raw if type(raw) is str else (type(raw).__name__, raw)
@@ -192,13 +200,12 @@ class _Checker:
                                  detail=" ; ".join(issue.reasons))
 
     def typed(self) -> None:
-        text_file = self.t.format in ("txt", "csv")  # only str and None: no 1 / 1.0 / True collisions
         for name, col in self.raw.items():
             required = name in C.MUST_HAVE_VALUE
-            keyed = col if text_file else [_key(v) for v in col]
+            keyed = [_key(v) for v in col] if _mixed_numbers(self.t, col) else col
             value_of, problems = {}, {}
             for k in set(keyed):
-                value, problem = self._parse(name, k if text_file or type(k) is str else k[1])
+                value, problem = self._parse(name, k[1] if type(k) is tuple else k)
                 value_of[k] = value
                 if problem is not None and (problem is not _BLANK or required):
                     problems[k] = problem
@@ -344,8 +351,9 @@ class _Checker:
         if c in C.DATES:
             typed = self.cols[c]
             return [t if t is not None else _norm(values.as_text(r)) for t, r in zip(typed, self.raw[c])]
-        keyed = self.raw[c] if self.t.format in ("txt", "csv") else [_key(v) for v in self.raw[c]]
-        cache = {k: _norm(values.as_text(k if type(k) is str or k is None else k[1])) for k in set(keyed)}
+        col = self.raw[c]
+        keyed = [_key(v) for v in col] if _mixed_numbers(self.t, col) else col
+        cache = {k: _norm(values.as_text(k[1] if type(k) is tuple else k)) for k in set(keyed)}
         return list(map(cache.__getitem__, keyed))
 
 

@@ -202,6 +202,9 @@ def _read_workbook(path: Path, kind: str) -> tuple[list[list], str, bool]:
             raise ReadError("Le classeur ne contient aucune feuille.")
         sheet = wb.get_sheet_by_name(chosen)
         rows = sheet.to_python(skip_empty_area=False)
+        same = {}.setdefault  # one object per distinct text, as for text files
+        for r in rows:  # in place: a second grid would double the peak memory
+            r[:] = [same(v, v) if type(v) is str else v for v in r]
     except ReadError:
         raise
     except PasswordError:
