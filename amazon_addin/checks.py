@@ -369,13 +369,13 @@ def _norm(shown: str) -> str:
     return " ".join(shown.split()).casefold()
 
 
-def verify_table(table: Table, settings: Settings, facts=None) -> Verification:
+def verify_table(table: Table, settings: Settings, facts=None, predictions: bool = True) -> Verification:
     """All checks; with `facts` (a `GestanFacts`) also those that need the database."""
     with no_gc():
-        return _verify_table(table, settings, facts)
+        return _verify_table(table, settings, facts, predictions)
 
 
-def _verify_table(table: Table, settings: Settings, facts) -> Verification:
+def _verify_table(table: Table, settings: Settings, facts, predictions: bool) -> Verification:
     ch = _Checker(table, settings)
     ch.missing_columns()
     ch.text_cells()
@@ -393,7 +393,7 @@ def _verify_table(table: Table, settings: Settings, facts) -> Verification:
     if facts is not None:
         from .facts import database_findings
 
-        result.findings = result.findings + database_findings(result, facts, settings)
+        result.findings = result.findings + database_findings(result, facts, settings, predictions)
     result.findings = F.sort_findings(result.findings)
     return result
 

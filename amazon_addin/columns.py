@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Canonical names in the order Amazon writes them; findings sort by sheet position, not by this order.
 KNOWN = (
@@ -113,6 +114,7 @@ def display(name: str) -> str:
     return DISPLAY.get(name, name)
 
 
+@lru_cache(maxsize=1024)
 def letter(index: int) -> str:
     """0-based column index → Excel letters (0 → A, 27 → AB)."""
     out = ""

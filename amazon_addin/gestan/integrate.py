@@ -93,7 +93,7 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
             take_lock(conn, schema, settings.attente_verrou_s)
             check_settings_rows(conn, schema, settings)
             facts = load_facts(conn, schema, table, settings)
-            verification = verify_table(table, settings, facts)
+            verification = verify_table(table, settings, facts, predictions=False)
             if verification.has_errors:
                 raise Blocked(verification)
             summary = _write(conn, schema, settings, verification, facts, file_name, sha256,
