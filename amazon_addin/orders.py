@@ -235,8 +235,13 @@ class _Builder:
 
     def _shipping(self, rows, items, regime, rates, country, day) -> tuple[list[Line], Decimal]:
         s, C = self.settings, self.C
+        price_c = C["shipping-price"]
+        if len(rows) == 1:  # the common case, often with free shipping: no lists, no sums
+            ttc = price_c[rows[0].index] or ZERO
+            if not ttc:
+                return [], ZERO
         idx = [r.index for r in rows]
-        prices = [C["shipping-price"][j] for j in idx]
+        prices = [price_c[j] for j in idx]
         ttc = sum((p for p in prices if p is not None), ZERO)
         if ttc == 0:
             return [], ttc

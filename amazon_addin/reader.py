@@ -115,20 +115,23 @@ def _read_text(data: bytes, quoting: bool) -> tuple[list[list], str]:
         except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
             raise ReadError(f"Le fichier CSV est mal formé ({exc}).")
     else:
-        lines = _LINE_RE.split(text)
+        lines = _LINE_RE.split(text) if "\r" in text else text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         # One object per distinct cell text: exports repeat themselves (dates, countries, names, amounts),
         # so 100k rows hold ~5% distinct strings; sharing them halves the memory and speeds hashing.
         same = {}.setdefault
         rows = [[same(c, c) for c in line.split(delim)] for line in lines]
-        del lines
-        if delim == "\t":
-            # Amazon never quotes, but Excel's "tab-delimited text" does: undo only Excel's exact form.
-            for row in rows:
+        if delim == "\t" and '"' in text:
+            # Amazon never quotes, but Excel's "tab-delimited text" does: undo only Excel's exact form,
+            # on the lines that hold a quote at all.
+            for line, row in zip(lines, rows):
+                if '"' not in line:
+                    continue
                 for j, v in enumerate(row):
                     if len(v) >= 2 and v[0] == '"' == v[-1] and '"' not in v[1:-1].replace('""', ""):
                         row[j] = v[1:-1].replace('""', '"')
+        del lines
     return rows, encoding
 
 

@@ -64,6 +64,7 @@ def tolerance(quantity: int) -> Decimal:
     return CENT * max(1, quantity)
 
 
+@lru_cache(maxsize=65536)  # prices and taxes repeat across an export
 def snap(ttc: Decimal, tax: Decimal, quantity: int, rates: tuple[Decimal, ...]) -> Decimal | None:
     """The legal rate r with |TTC×r/(100+r) − tax| ≤ 0.01×max(1, qty), the closest one; else None."""
     best, best_gap = None, None
