@@ -324,3 +324,30 @@ def test_demo_command(tmp_path):
     # Run twice: the demo always starts from a fresh base.
     assert cli("demo", cwd=tmp_path)[0] == 0
     assert db.query("select count(*) from factures") == [(6,)]
+
+
+def test_audit_trail_in_base_and_log(tmp_path, base):
+    log = tmp_path / "audit.log"
+    export = write_txt(tmp_path / "export.txt", [order(1), order(2)])
+    code, out, err = cli("integrer", export, "--db", base.url, env={"AMAZON_ADDIN_LOG": str(log)})
+    assert code == 0, err
+    from amazon_addin.gestan.integrate import file_sha256
+
+    digest = file_sha256(export)
+    rows = base.query("select utilisateur, fichier, sha256, nb_factures from integrations_amazon")
+    assert [(f, s, n) for _, f, s, n in rows] == [("export.txt", digest, 2)] and rows[0][0]
+    text = log.read_text(encoding="utf-8")
+    assert f"sha256={digest}" in text and "FA2026000001, FA2026000002" in text and "fichier=export.txt" in text
+    bad = write_txt(tmp_path / "bad.txt", [order(3, quantity_purchased="0")])
+    assert cli("integrer", bad, "--db", base.url, env={"AMAZON_ADDIN_LOG": str(log)})[0] == 1
+    assert "integration refusee" in log.read_text(encoding="utf-8")
+
+
+def test_no_password_in_the_audit_log(tmp_path):
+    log = tmp_path / "audit.log"
+    export = write_txt(tmp_path / "export.txt", [order(1)])
+    url = "postgresql+psycopg://gestan:TresSecret@127.0.0.1:1/gestan"
+    code, _, err = cli("integrer", export, "--db", url, env={"AMAZON_ADDIN_LOG": str(log)})
+    assert code == 3 and "TresSecret" not in err
+    text = log.read_text(encoding="utf-8") if log.exists() else ""
+    assert "TresSecret" not in text

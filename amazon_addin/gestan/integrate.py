@@ -88,6 +88,10 @@ def take_lock(conn, schema: Schema, lock_wait_s: int = 30) -> None:
 def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name: str, sha256: str,
                     user: str | None = None, fail_before_commit=None) -> Summary:
     """Check then write, all inside one transaction holding the integration lock."""
+    from .. import audit
+
+    user = user or _os_user()
+    base = display_url(engine)
     try:
         with engine.begin() as conn:
             take_lock(conn, schema, settings.attente_verrou_s)
@@ -96,15 +100,23 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
             verification = verify_table(table, settings, facts, predictions=False)
             if verification.has_errors:
                 raise Blocked(verification)
-            summary = _write(conn, schema, settings, verification, facts, file_name, sha256,
-                             user or _os_user())
+            summary = _write(conn, schema, settings, verification, facts, file_name, sha256, user)
             if fail_before_commit is not None:
                 fail_before_commit(conn)  # test hook: a crash after every write, before COMMIT
-            return summary
-    except (Blocked, SettingsError):
+    except Blocked as blocked:
+        errors = sum(1 for f in blocked.verification.findings if f.severity == "error")
+        audit.refused(user=user, base=base, file_name=file_name, sha256=sha256, reason=f"{errors} erreur(s)")
+        raise
+    except SettingsError as exc:
+        audit.refused(user=user, base=base, file_name=file_name, sha256=sha256, reason=exc.message)
         raise
     except (DBAPIError, SQLAlchemyError) as exc:
-        raise SettingsError("Intégration annulée, rien n'a été écrit. " + describe_error(exc, display_url(engine)))
+        message = "Intégration annulée, rien n'a été écrit. " + describe_error(exc, base)
+        audit.refused(user=user, base=base, file_name=file_name, sha256=sha256, reason=message)
+        raise SettingsError(message)
+    audit.integration(user=user, base=base, file_name=file_name, sha256=sha256,
+                      integration_id=summary.integration_id, invoices=summary.invoices, skipped=len(summary.skipped))
+    return summary
 
 
 def _ids_by(conn, id_col, key_col, keys: list) -> dict:
