@@ -179,3 +179,53 @@ def test_verifier_without_a_reachable_base_still_checks_the_sheet(tmp_path, head
     code, _, err = cli("verifier", export, "--out", tmp_path / "c.xlsx", "--db", f"sqlite:///{tmp_path / 'absent.db'}")
     assert code == 3 and "init-db" in err
     book.close()
+
+
+HOSTILE = ["=1+1", "+33 6 12 34 56 78", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "=cmd|' /C calc'!A0"]
+
+
+def test_hostile_text_stays_text_in_every_cell_written(tmp_path, headless):
+    db = tmp_path / "g.db"
+    assert cli("init-db", "--demo", "--db", f"sqlite:///{db}")[0] == 0
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    con.execute("update produits set libelle = '=HYPERLINK(\"http://x\")' where code = 'TASSE-01'")
+    con.commit()
+    con.close()
+    rows = [order(1, sku="TASSE-01", quantity_purchased="10", item_price="120.00", item_tax="20.00",
+                  vat_exclusive_item_price="100.00", buyer_name=HOSTILE[0], recipient_name=HOSTILE[1],
+                  ship_address_1=HOSTILE[2], ship_address_2=HOSTILE[3], delivery_instructions=HOSTILE[6]),
+            order(1, sku="NOUVEAU", product_name=HOSTILE[3], buyer_name=HOSTILE[6], recipient_name=HOSTILE[1],
+                  ship_address_1=HOSTILE[2], ship_address_2=HOSTILE[3], delivery_instructions=HOSTILE[6])]
+    export = write_txt(tmp_path / "e.txt", rows)
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    params = book.sheets.add("Paramètres", after=book.sheets[0])
+    params.range("A1:B2").number_format = "@"  # as the user would, to type a value starting with "="
+    params.range("A1").value = [["base", f"sqlite:///{db}"], ["format_numero", "=F{year}{seq:04d}"]]
+    book.set_mock_caller()
+    E.ENGINE.risky_writes.clear()
+    ribbon.charger(path=str(export))
+    ribbon.verifier()  # the buyer names disagree: E_COMMANDE_INCOHERENTE suggests "=1+1" in Contrôles
+    sheet = book.sheets["Commandes"]
+    sheet.range("F3").value = HOSTILE[0]  # the user fixes the row by typing the same hostile text
+    sheet.range("F3").number_format = "@"
+    assert "facture(s) créée(s)" in ribbon.integrer()
+    ribbon.verifier()
+    out = tmp_path / "saved.xlsx"
+    book.save(str(out))
+    book.close()
+    assert E.ENGINE.risky_writes == []  # every stranger's text went to a Text-formatted cell
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        for line in ws.iter_rows():
+            for cell in line:
+                if cell.data_type == "f":  # the only formulas are the add-in's own links
+                    assert ws.title == "Contrôles" and cell.column == 1 and cell.value.startswith('=HYPERLINK("#'), \
+                        (ws.title, cell.coordinate, cell.value)
+    invoice_col = [c.value for c in wb["Commandes"][1]].index("N° facture") + 1
+    assert wb["Commandes"].cell(2, invoice_col).value == "=F20260001"
+    assert wb["Alertes stock"]["B2"].value == '=HYPERLINK("http://x")'
+    preview = [c.value for line in wb["Aperçu"].iter_rows() for c in line]
+    assert HOSTILE[0] in preview and HOSTILE[3] in preview
