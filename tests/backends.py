@@ -100,3 +100,4 @@ def new_backend(kind: str, tmp_path: Path) -> Backend:
         base, query = admin_url.split("?", 1)
         url = base.rsplit("/", 1)[0] + f"/{name}?{query}"
     return Backend(kind, url, admin_url, name)
+

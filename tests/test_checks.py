@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from amazon_addin import findings as F
 from amazon_addin.settings import Settings
 from amazon_addin.verify import verify_file
 from exportgen import HEADER, row, write_txt, write_xlsx

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from backends import ALL, new_backend
 from exportgen import row, write_txt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,16 +20,9 @@ def order(n):
                bill_name=f"Client {n % 11}", recipient_name=f"Client {n % 11}")
 
 
-@pytest.fixture(params=ALL)
-def base(request, tmp_path):
-    backend = new_backend(request.param, tmp_path)
-    try:
-        proc = subprocess.run([sys.executable, "-m", "amazon_addin", "init-db", "--demo", "--db", backend.url],
-                              capture_output=True, cwd=ROOT)
-        assert proc.returncode == 0, proc.stderr.decode()
-        yield backend
-    finally:
-        backend.drop()
+@pytest.fixture
+def base(demo_base):
+    return demo_base
 
 
 @pytest.mark.parametrize("runs", [3])

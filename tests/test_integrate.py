@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from amazon_addin.gestan import Schema, make_engine
-from amazon_addin.gestan.admin import init_db
 from amazon_addin.gestan.integrate import integrate_table
 from amazon_addin.reader import read_table
 from amazon_addin.settings import Settings
-from backends import ALL, Backend, new_backend
+from backends import Backend
 from exportgen import row, write_txt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,16 +27,9 @@ def cli(*args, cwd=None, env=None):
     return proc.returncode, proc.stdout.decode("utf-8"), err
 
 
-@pytest.fixture(params=ALL)
-def base(request, tmp_path):
-    """A fresh Gestan base with the demo rows, on every backend."""
-    backend = new_backend(request.param, tmp_path)
-    try:
-        code, _, err = cli("init-db", "--db", backend.url, "--demo")
-        assert code == 0, err
-        yield backend
-    finally:
-        backend.drop()
+@pytest.fixture
+def base(demo_base):
+    return demo_base
 
 
 def dump(backend) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from backends import ALL, MARIADB_ADMIN, SERVERS, new_backend
+from backends import MARIADB_ADMIN, SERVERS, new_backend
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "commandes.txt"
@@ -24,15 +24,9 @@ def cli(*args, cwd=None, env=None):
     return proc.returncode, out, err
 
 
-@pytest.fixture(params=ALL)
-def base(request, tmp_path):
-    backend = new_backend(request.param, tmp_path)
-    try:
-        code, _, err = cli("init-db", "--demo", "--db", backend.url)
-        assert code == 0, err
-        yield backend
-    finally:
-        backend.drop()
+@pytest.fixture
+def base(demo_base):
+    return demo_base
 
 
 @pytest.mark.parametrize("url", [
