@@ -255,6 +255,12 @@ COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_i
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    # Libraries log to stderr when nothing is configured (SQLAlchemy's pool prints a traceback when it
+    # cannot roll back a dead connection, psycopg its pipeline errors); the user gets our one French
+    # sentence instead, and the audit log keeps the facts.
+    logging.getLogger().addHandler(logging.NullHandler())
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")

@@ -135,3 +135,51 @@ def test_accents_and_emoji_survive(tmp_path, kind):
         assert backend.query("select livraison_nom from factures") == [("Zoë Ørsted-Núñez",)]
     finally:
         backend.drop()
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+def test_server_going_away_mid_run(tmp_path, kind):
+    """The server drops the integration's connection mid-run: one French sentence, nothing half-written,
+    and the retry completes."""
+    backend = new_backend(kind, tmp_path)
+    try:
+        assert cli("init-db", "--demo", "--db", backend.url)[0] == 0
+        sys.path.insert(0, str(ROOT / "tests"))
+        from exportgen import row, write_txt
+
+        rows = [row(order_id=f"405-{n:07d}-0000000", order_item_id=f"{n:014d}", sku=f"SKU-{n % 9}",
+                    buyer_name=f"Client {n % 50}", bill_name=f"Client {n % 50}") for n in range(1, 3001)]
+        export = write_txt(tmp_path / "big.txt", rows)
+        before = backend.dump()
+        name = backend.url.split("/")[-1].split("?")[0]
+        admin_url = backend._admin
+        outcomes = set()
+        for delay in (0.4, 0.8, 1.2, 1.6):
+            proc = subprocess.Popen([sys.executable, "-m", "amazon_addin", "integrer", str(export), "--db",
+                                     backend.url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+            time.sleep(delay)
+            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                if kind == "postgresql":
+                    conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                      "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": name})
+                else:
+                    for (pid,) in conn.execute(text("SELECT id FROM information_schema.processlist "
+                                                    "WHERE db = :d AND id <> CONNECTION_ID()"), {"d": name}):
+                        conn.execute(text(f"KILL CONNECTION {int(pid)}"))
+            admin.dispose()
+            out, err = proc.communicate(timeout=180)
+            err = err.decode("utf-8")
+            assert "Traceback" not in err
+            outcomes.add(proc.returncode)
+            if proc.returncode == 0:
+                break  # the kill came too late: the batch was already in
+            assert proc.returncode == 3, err
+            assert len(err.strip().splitlines()) == 1 and "rien n'a été écrit" in err, err
+            assert backend.dump() == before
+        code, out, err = cli("integrer", export, "--db", backend.url, "--json")
+        assert code == 0, err
+        assert backend.query("select count(*) from factures") == [(3000,)]
+        assert 3 in outcomes, "the connection was never cut during a run: the test proved nothing"
+    finally:
+        backend.drop()
