@@ -360,15 +360,6 @@ def _sheet_parts(zf: zipfile.ZipFile, sheet: str) -> list[zipfile.ZipInfo]:
     return [i for i in zf.infolist() if i.filename.lower().endswith(".xml")]
 
 
-def _column_letters(col: int) -> str:
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 _REF_RE = re.compile(rb"([A-Za-z]+)(\d+)")
 _TAG_BODY = rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)"
 _ANY_TAG_RE = re.compile(rb"<(/?)(?:[^\s<>/:]+:)?(row|c)(?=[\s>/])" + _TAG_BODY + rb">")
@@ -542,7 +533,7 @@ def _check_sheet_extent(path: Path, zf: zipfile.ZipFile, sheet: str) -> None:
 def _refuse_extent(sheet: str, extent: tuple[int, int], size: int) -> None:
     rows, cols = extent
     raise ReadError(
-        f"La feuille « {_shown(sheet)} » s'étend jusqu'à la cellule {_column_letters(cols - 1)}{rows}, soit "
+        f"La feuille « {_shown(sheet)} » s'étend jusqu'à la cellule {C.letter(cols - 1)}{rows}, soit "
         f"{_int_fr(rows * cols)} cellules pour {_size_fr(size)} de données : supprimez les lignes et colonnes "
         "inutiles au-delà des commandes, puis réenregistrez le fichier.")
 
