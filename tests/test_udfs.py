@@ -10,18 +10,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def udfs(tmp_path, monkeypatch):
-    db = tmp_path / "g.db"
-    subprocess.run([sys.executable, "-m", "amazon_addin", "init-db", "--demo", "--db", f"sqlite:///{db}"],
-                   check=True, capture_output=True)
+def load_udfs(tmp_path, monkeypatch, db):
+    """The UDF module as Excel imports it, its settings naming `db`, no engine cached from a prior test."""
     cfg = tmp_path / "amazon_addin.toml"
     cfg.write_text(f'base = "sqlite:///{db}"\n', encoding="utf-8")
     monkeypatch.setenv("AMAZON_ADDIN_CONFIG", str(cfg))
     monkeypatch.syspath_prepend(str(ROOT / "udfs"))
     module = importlib.import_module("gestan_udfs")
     module._gestan.cache_clear()
-    return module, db
+    return module
+
+
+@pytest.fixture
+def udfs(tmp_path, monkeypatch):
+    db = tmp_path / "g.db"
+    subprocess.run([sys.executable, "-m", "amazon_addin", "init-db", "--demo", "--db", f"sqlite:///{db}"],
+                   check=True, capture_output=True)
+    return load_udfs(tmp_path, monkeypatch, db), db
 
 
 def test_stock_and_invoice(udfs, tmp_path):
@@ -45,10 +50,5 @@ def test_vat_rate(udfs):
 
 
 def test_missing_base_is_a_message_not_a_crash(tmp_path, monkeypatch):
-    cfg = tmp_path / "amazon_addin.toml"
-    cfg.write_text(f'base = "sqlite:///{tmp_path / "absent.db"}"\n', encoding="utf-8")
-    monkeypatch.setenv("AMAZON_ADDIN_CONFIG", str(cfg))
-    monkeypatch.syspath_prepend(str(ROOT / "udfs"))
-    module = importlib.import_module("gestan_udfs")
-    module._gestan.cache_clear()
+    module = load_udfs(tmp_path, monkeypatch, tmp_path / "absent.db")
     assert module.GESTAN_STOCK("TASSE-01").startswith("#GESTAN") and not (tmp_path / "absent.db").exists()

@@ -23,6 +23,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 _TESTS = Path(__file__).resolve().parents[1]
 if str(_TESTS) not in sys.path:
     sys.path.insert(0, str(_TESTS))
@@ -453,12 +455,7 @@ def _esc(text: str) -> bytes:
 
 
 def _col(j: int) -> str:
-    out = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    return get_column_letter(j + 1)  # 0-based index → Excel letters
 
 
 def sheet_xml(grid, refs: bool = True, prefix: bytes = b"", dimension: str | None = None,
