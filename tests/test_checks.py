@@ -248,13 +248,9 @@ def test_unreadable_boolean(tmp_path):
 
 
 def test_real_2017_sample_orders(tmp_path):
-    from pathlib import Path
+    from samples import sample
 
-    sample = Path(__file__).resolve().parents[2] / "shared" / "amazon-samples" / \
-        "akretion-connector-amazon__5724843814017999.csv"
-    if not sample.is_file():
-        pytest.skip(f"exemple Amazon absent ({sample})")
-    result = verify_file(sample, SETTINGS)
+    result = verify_file(sample("akretion-connector-amazon__5724843814017999.csv"), SETTINGS)
     assert result.table.encoding == "cp1252" and len(result.rows) == 11
     orders = {o.order_id: o for o in result.orders}
     assert len(orders) == 10

@@ -22,7 +22,7 @@ from exportgen import (
 )
 
 # The repository is cloned next to `shared/` (<repo>/../shared); never copy the samples in.
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "amazon-samples"
+from samples import sample  # noqa: E402  (skips, saying where it looked, when the samples are absent)
 
 # SPEC §1: every header the reader must recognise (canonical spelling, lower case).
 SPEC_COLUMNS = (
@@ -61,12 +61,6 @@ def read_error(path, **kw) -> ReadError:
         read_table(path, **kw)
     assert_french_sentence(info.value.message)
     return info.value
-
-
-def sample(name: str) -> Path:
-    path = SAMPLES / name
-    assert path.is_file(), f"sample missing: {path} (the repository must sit next to shared/)"
-    return path
 
 
 def french_rows() -> list:
