@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import re
-import tomllib
-from dataclasses import dataclass, fields, replace
-from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import codecs
+import difflib
+import logging
+import re
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
+from pathlib import Path, PureWindowsPath
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import SettingsError
 
 DEFAULT_FILE = "amazon_addin.toml"
+# What --verbose shows (files read, waits): French lines on stderr, nothing otherwise.
+details = logging.getLogger("amazon_addin.details")
 
 
 @dataclass(frozen=True)
@@ -40,51 +43,154 @@ class Settings:
         return ZoneInfo(self.fuseau_horaire)
 
 
+# ------------------------------------------------------------------------------------------ waits
+
+@dataclass(frozen=True)
+class Waits:
+    """Every wait on a database, derived from `attente_verrou_s` alone."""
+
+    connect_s: int  # a server that accepts and never answers: connection and login
+    lock_s: int  # another integration holding the lock
+    statement_s: int  # any one statement; generous, since only the lock is ever waited for
+
+
+STATEMENT_MARGIN_S = 60
+# What each server accepts, in seconds: PostgreSQL's lock_timeout/statement_timeout and SQLite's busy
+# timeout are 32-bit milliseconds; MariaDB's innodb_lock_wait_timeout stops at 1073741824 s.
+SERVER_WAIT_LIMITS_S = {"PostgreSQL": 2_147_483, "SQLite": 2_147_483, "MariaDB": 1_073_741_824}
+
+
+def waits(lock_wait_s: int) -> Waits:
+    return Waits(connect_s=lock_wait_s, lock_s=lock_wait_s, statement_s=2 * lock_wait_s + STATEMENT_MARGIN_S)
+
+
+WAIT_MAX_S = (min(SERVER_WAIT_LIMITS_S.values()) - STATEMENT_MARGIN_S) // 2
+
+
+# ------------------------------------------------------------------------------------- validation
+
 _NUMBER_FORMAT_RE = re.compile(r"\{(year|seq(:0?\d+d)?)\}")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _fail(key: str, why: str) -> SettingsError:
     return SettingsError(f"Paramètre « {key} » invalide : {why}.")
 
 
-def validate(s: Settings) -> Settings:
+def _time_zone(value: str) -> str | None:
     try:
-        ZoneInfo(s.fuseau_horaire)
+        ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise _fail("fuseau_horaire", f"fuseau horaire « {s.fuseau_horaire} » inconnu (ex. Europe/Paris)")
+        return f"fuseau horaire « {value} » inconnu (ex. Europe/Paris)"
+    return None
+
+
+def _charset(value: str) -> str | None:
     try:
-        codecs.lookup(s.jeu_caracteres)
-    except (LookupError, TypeError):
-        raise _fail("jeu_caracteres", f"jeu de caractères « {s.jeu_caracteres} » inconnu (ex. cp1252)")
-    rest = _NUMBER_FORMAT_RE.sub("", s.format_numero)
-    if "{" in rest or "}" in rest or "{seq" not in s.format_numero:
-        raise _fail("format_numero", "seuls {year} et {seq…} sont permis, et {seq…} est obligatoire")
-    if not (Decimal(0) <= s.taux_tva_defaut < Decimal(100)):
-        raise _fail("taux_tva_defaut", "un pourcentage entre 0 et 100 est attendu")
-    for key in ("taille_max_mo", "lignes_max", "attente_verrou_s"):
-        if getattr(s, key) <= 0:
-            raise _fail(key, "un entier positif est attendu")
-    for key in ("famille_produits", "famille_port", "produit_port", "canal_defaut", "produit_remise",
-                "produit_emballage"):
-        if not str(getattr(s, key)).strip():
-            raise _fail(key, "une valeur non vide est attendue")
+        codecs.lookup(value)
+        "Aé".encode(value, errors="replace")
+    except (LookupError, TypeError, ValueError):
+        return f"« {value} » n'est pas un jeu de caractères de texte (ex. cp1252, utf-8, latin-1)"
+    return None
+
+
+def _number_format(value: str) -> str | None:
+    rest = _NUMBER_FORMAT_RE.sub("", value)
+    if "{" in rest or "}" in rest or "{seq" not in value:
+        return "seuls {year} et {seq…} sont permis, et {seq…} est obligatoire (ex. FA{year}{seq:06d})"
+    return None
+
+
+def _percentage(value: Decimal) -> str | None:
+    if not value.is_finite() or not (Decimal(0) <= value < Decimal(100)):
+        return f"« {value} » : un pourcentage entre 0 et 100 est attendu (ex. 20 ou 5,5)"
+    if value != value.quantize(Decimal("0.01")):
+        return f"« {value} » : deux décimales au plus (ex. 5,5)"
+    return None
+
+
+def _whole(low: int, high: int):
+    def check(value: int) -> str | None:
+        if not low <= value <= high:
+            return f"« {value} » : un nombre entier entre {low} et {high} est attendu"
+        return None
+
+    return check
+
+
+def _lock_wait(value: int) -> str | None:
+    if value < 1:
+        return f"« {value} » : un nombre de secondes d'au moins 1 est attendu (ex. 30)"
+    if value > WAIT_MAX_S:
+        return (f"{value} s dépasse ce que les serveurs acceptent : au plus {WAIT_MAX_S} s (environ "
+                f"{WAIT_MAX_S // 86400} jours), car PostgreSQL et SQLite comptent leurs délais en millisecondes "
+                "sur 32 bits")
+    return None
+
+
+def _code(value: str) -> str | None:
+    if not value.strip():
+        return "une valeur non vide est attendue"
+    if value != value.strip():
+        return f"« {value} » commence ou finit par une espace, que Gestan garderait dans le code"
+    return None
+
+
+def _text(value: str) -> str | None:
+    return None if value.strip() else "une valeur non vide est attendue"
+
+
+# Each key's own check: its value → None, or the French reason it is refused. A new key adds one line.
+CHECKS = {
+    "famille_produits": _code,
+    "famille_port": _code,
+    "produit_port": _code,
+    "produit_remise": _code,
+    "produit_emballage": _code,
+    "canal_defaut": _text,
+    "fuseau_horaire": _time_zone,
+    "jeu_caracteres": _charset,
+    "format_numero": _number_format,
+    "taux_tva_defaut": _percentage,
+    "taille_max_mo": _whole(1, 100_000),
+    "lignes_max": _whole(1, 100_000_000),
+    "attente_verrou_s": _lock_wait,
+}
+# Keys holding a path: relative to the settings file that names them.
+PATH_KEYS = ("mapping",)
+
+
+def validate(s: Settings) -> Settings:
+    for f in fields(s):
+        value = getattr(s, f.name)
+        if isinstance(value, str) and _CONTROL_RE.search(value):
+            shown = value.encode("unicode_escape").decode("ascii")
+            raise _fail(f.name, f"« {shown} » contient un caractère de contrôle (tabulation, saut de ligne…)")
+    for key, check in CHECKS.items():
+        why = check(getattr(s, key))
+        if why:
+            raise _fail(key, why)
     return s
 
 
 def _coerce(key: str, value, default):
-    if key == "taux_tva_defaut":
+    if isinstance(default, Decimal):
+        if isinstance(value, bool):
+            raise _fail(key, f"« {value} » n'est pas un nombre")
         try:
-            return Decimal(str(value).replace(",", "."))
+            return Decimal(str(value).strip().replace(",", "."))
         except InvalidOperation:
             raise _fail(key, f"« {value} » n'est pas un nombre")
     if isinstance(default, bool):
         raise _fail(key, "paramètre interne")
     if isinstance(default, int):
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int):
             raise _fail(key, f"« {value} » n'est pas un nombre entier")
         return value
     if not isinstance(value, str):
-        raise _fail(key, f"« {value} » n'est pas un texte")
+        raise _fail(key, f"« {value} » n'est pas un texte (écrivez-le entre guillemets)")
     return value
 
 
@@ -104,7 +210,7 @@ EXPLANATIONS = {
     "mapping": "Fichier de correspondance des noms de tables et colonnes (facultatif)",
     "taille_max_mo": "Taille maximale d'un export (Mo)",
     "lignes_max": "Nombre maximal de lignes d'un export",
-    "attente_verrou_s": "Attente maximale d'une base occupée (secondes)",
+    "attente_verrou_s": "Attente maximale d'une base occupée ou d'un serveur qui ne répond pas (secondes)",
 }
 
 
@@ -112,23 +218,52 @@ def _known() -> dict:
     return {f.name: f.default for f in fields(Settings) if f.name != "base_explicite"}
 
 
-def from_mapping(data: dict, base: Settings | None = None, source: str = "les paramètres") -> Settings:
-    """Settings from key/value pairs (a TOML file, the `Paramètres` sheet) over `base`."""
+def from_mapping(data: dict, base: Settings | None = None, source: str = "les paramètres",
+                 folder: Path | None = None) -> Settings:
+    """Settings from key/value pairs (a TOML file, the `Paramètres` sheet) over `base`; relative paths
+    are taken from `folder` (the settings file's own folder)."""
     known = _known()
     values: dict = {}
     for key, value in data.items():
         if key not in known:
-            raise SettingsError(f"Paramètre « {key} » inconnu dans {source}.")
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
+            raise SettingsError(f"Paramètre « {key} » inconnu dans {source}{hint}.")
         if isinstance(value, float) and value.is_integer() and isinstance(known[key], int) \
                 and not isinstance(known[key], bool):
             value = int(value)  # a sheet gives numbers as floats
-        if key in ("mapping",) and not isinstance(value, str):
+        if key in PATH_KEYS and not isinstance(value, str):
             value = str(value)
         values[key] = _coerce(key, value, known[key])
+    if folder is not None:
+        for key in PATH_KEYS:
+            if values.get(key):
+                values[key] = str(_beside(folder, values[key]))
+        if "base" in values:
+            values["base"] = sqlite_beside(folder, values["base"])
     if "base" in values:
         values["base_explicite"] = True
         _refuse_literal_password(values["base"])
     return validate(replace(base or Settings(), **values))
+
+
+def _is_absolute(path: str) -> bool:
+    return Path(path).is_absolute() or PureWindowsPath(path).is_absolute() or path.startswith(("/", "\\"))
+
+
+def _beside(folder: Path, path: str) -> Path:
+    return Path(path) if _is_absolute(path) or path.startswith("~") else folder / path
+
+
+_SQLITE_FILE_RE = re.compile(r"^(sqlite(?:\+\w+)?:///)([^?]+)(\?.*)?$")
+
+
+def sqlite_beside(folder: Path, url: str) -> str:
+    """`sqlite:///gestan.db` in a settings file means the gestan.db beside that file."""
+    m = _SQLITE_FILE_RE.match(url)
+    if not m or m.group(2) == ":memory:" or m.group(2).startswith("file:") or _is_absolute(m.group(2)):
+        return url
+    return f"{m.group(1)}{(folder / m.group(2)).as_posix()}{m.group(3) or ''}"
 
 
 def _refuse_literal_password(url: str) -> None:
@@ -147,20 +282,32 @@ def describe_for_sheet(s: Settings) -> list[list[str]]:
     return rows
 
 
+def candidates() -> list[Path]:
+    """Where settings are looked for without --config: the current folder, then the home folder (the one
+    place Excel, whose current folder is not the user's, can find them)."""
+    return [Path(DEFAULT_FILE), Path.home() / DEFAULT_FILE]
+
+
 def load(config: str | Path | None = None, **overrides) -> Settings:
     """Defaults, then the TOML file (explicit path, else ./amazon_addin.toml, else ~/amazon_addin.toml)."""
+    from .tomlfile import read_toml
+
     if config:
         path = Path(config)
+        if path.is_dir():
+            raise SettingsError(f"Le fichier de paramètres « {path} » est un dossier : donnez le chemin du "
+                                f"fichier lui-même (ex. {path / DEFAULT_FILE}).")
         if not path.is_file():
-            raise SettingsError(f"Fichier de paramètres « {path} » introuvable.")
+            raise SettingsError(f"Fichier de paramètres « {path} » introuvable (dossier courant : {Path.cwd()}).")
     else:
-        path = next((p for p in (Path(DEFAULT_FILE), Path.home() / DEFAULT_FILE) if p.is_file()), Path(DEFAULT_FILE))
+        path = next((p for p in candidates() if p.is_file()), None)
     settings = Settings()
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"Fichier de paramètres « {path} » illisible : {exc}.")
-        settings = from_mapping(data, source=f"« {path} »")
+    if path is None:
+        details.info("Paramètres : aucun fichier (%s) ; valeurs par défaut.",
+                     " ni ".join(f"« {p} »" for p in candidates()))
+    else:
+        data, encoding = read_toml(path, "Fichier de paramètres")
+        details.info("Paramètres : « %s » lu (%s).", path.resolve(), encoding)
+        settings = from_mapping(data, source=f"« {path} »", folder=path.resolve().parent)
     extra = {k: v for k, v in overrides.items() if v is not None}
     return validate(replace(settings, **extra)) if extra else settings
