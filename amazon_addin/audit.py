@@ -49,3 +49,8 @@ def integration(*, user: str, base: str, file_name: str, sha256: str, integratio
 def refused(*, user: str, base: str, file_name: str, sha256: str, reason: str) -> None:
     _logger().warning("integration refusee utilisateur=%s base=%s fichier=%s sha256=%s raison=%s",
                       user, base, file_name, sha256, reason)
+
+
+def database_error(*, base: str, detail: str) -> None:
+    """A database error no rule of `gestan.diagnose` names: its driver text is kept here, not shown."""
+    _logger().warning("erreur de base non reconnue base=%s detail=%s", base, detail[:2000])

@@ -10,7 +10,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from ..errors import SettingsError
+from ..errors import SettingsError, os_reason
+from ..settings import Waits, details, waits
 
 _ENV_RE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
@@ -20,7 +21,7 @@ def resolve_url(url: str, from_settings: bool = False):
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        raise SettingsError(f"Adresse de base de données invalide : « {_redact(url)} ».")
+        raise SettingsError(f"Adresse de base de données invalide : « {_redact(url)} »{_url_hint(url)}.")
     password = parsed.password
     if password:
         m = _ENV_RE.match(password)
@@ -35,6 +36,12 @@ def resolve_url(url: str, from_settings: bool = False):
                 "Un mot de passe ne doit jamais figurer dans le fichier de paramètres : écrivez ${NOM_VARIABLE} "
                 "à sa place et définissez cette variable d'environnement, ou utilisez un DSN ODBC.")
     return parsed
+
+
+def _url_hint(url: str) -> str:
+    if "://" not in url and re.search(r"\.(db|sqlite3?|gdb)$|[\\/]", url, re.I):
+        return f" ; pour un fichier SQLite, écrivez sqlite:///{url.replace(chr(92), '/')}"
+    return " (ex. sqlite:///gestan.db, postgresql+psycopg://utilisateur@serveur/base)"
 
 
 def _redact(url: str) -> str:
@@ -55,7 +62,7 @@ def sqlite_path(parsed) -> Path | None:
 
 def make_engine(url: str, *, from_settings: bool = False, lock_wait_s: int = 30, read_only: bool = False,
                 must_exist: bool = True) -> Engine:
-    engine = _make_engine(url, from_settings, lock_wait_s, read_only, must_exist)
+    engine = _make_engine(url, from_settings, waits(lock_wait_s), read_only, must_exist)
     # Messages name the base as the user wrote it, password masked: never the rewritten ODBC string.
     engine.addin_display_url = _redact(url)
     return engine
@@ -65,29 +72,106 @@ def display_url(engine) -> str:
     return getattr(engine, "addin_display_url", None) or _redact(str(engine.url))
 
 
-def _make_engine(url, from_settings, lock_wait_s, read_only, must_exist) -> Engine:
+def _make_engine(url, from_settings, bounds: Waits, read_only, must_exist) -> Engine:
     parsed = resolve_url(url, from_settings)
-    path = sqlite_path(parsed)
-    if path is not None:
-        if must_exist and not path.is_file():
-            raise SettingsError(
-                f"La base Gestan « {path} » n'existe pas : créez-la d'abord avec « amazon-addin init-db ».")
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is None:
+            raise SettingsError(f"« {_redact(url)} » désigne une base SQLite en mémoire, effacée à la fin de la "
+                                "commande : donnez un fichier (ex. sqlite:///gestan.db).")
+        check_sqlite_file(path, must_exist)
         if read_only:
             parsed = parsed.set(database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"})
-        engine = create_engine(parsed, connect_args={"timeout": lock_wait_s})
+        engine = create_engine(parsed, connect_args={"timeout": bounds.lock_s})
         _sqlite_transactions(engine)
         return engine
-    parsed = _odbc_port(parsed)
+    parsed, connect_args = _bounded(_odbc_port(parsed), bounds)
     options = {}
     if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb"):
         # Each statement sees what other integrations committed before it (MariaDB defaults to a snapshot).
         options["isolation_level"] = "READ COMMITTED"
     try:
-        return create_engine(parsed, pool_pre_ping=True, **options)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
     except NoSuchModuleError:
-        raise SettingsError(f"Type de base de données non pris en charge : « {parsed.drivername} ».")
+        raise SettingsError(f"Type de base de données non pris en charge : « {parsed.drivername} » (pris en charge : "
+                            "sqlite, postgresql+psycopg, mysql+pyodbc, hfsql+pyodbc).")
     except ImportError as exc:
-        raise SettingsError(f"Pilote de base de données absent ({exc.name}) : installez-le avec pip.")
+        raise SettingsError(f"Pilote Python de la base absent ({exc.name}) : installez-le avec pip "
+                            "(PostgreSQL : pip install \"amazon-addin[postgresql]\").")
+    if engine.dialect.driver == "pyodbc" and not _is_mysql(parsed):
+        @event.listens_for(engine, "connect")
+        def _statement_timeout(dbapi_connection, _record):
+            try:  # pyodbc sets the connection timeout, then each statement's query timeout
+                dbapi_connection.timeout = bounds.statement_s
+            except Exception:  # noqa: BLE001 - a driver refusing the attribute (psqlODBC) keeps its own
+                details.info("Le pilote ODBC refuse un délai par instruction ; seul le délai de connexion s'applique.")
+
+    details.info("Base : %s ; attentes : connexion %d s, verrou %d s, instruction %d s.", _redact(url),
+                 bounds.connect_s, bounds.lock_s, bounds.statement_s)
+    return engine
+
+
+def _is_mysql(parsed) -> bool:
+    return parsed.get_backend_name() in ("mysql", "mariadb")
+
+
+def _bounded(parsed, bounds: Waits):
+    """The URL and connect arguments that bound every wait on this driver (SPEC §6: never an endless wait).
+
+    psycopg: connect_timeout (connection and login), statement_timeout on the server, tcp_user_timeout for
+    a server that vanishes mid-statement. MariaDB's ODBC driver ignores ODBC's login timeout: CONN_TIMEOUT
+    covers the connection and its handshake, READ_/WRITE_TIMEOUT each exchange. Other ODBC drivers (HFSQL):
+    the login timeout here, the query timeout on each connection."""
+    if parsed.get_backend_name() == "postgresql":
+        query = dict(parsed.query)
+        args = {"connect_timeout": bounds.connect_s, "tcp_user_timeout": bounds.statement_s * 1000}
+        own = query.pop("options", "")
+        args["options"] = f"{own} -c statement_timeout={bounds.statement_s * 1000}".strip()
+        return parsed.set(query=query), {k: v for k, v in args.items() if k not in query}
+    if parsed.drivername.endswith("+pyodbc"):
+        if _is_mysql(parsed):
+            wanted = {"CONN_TIMEOUT": bounds.connect_s, "READ_TIMEOUT": bounds.statement_s,
+                      "WRITE_TIMEOUT": bounds.statement_s}
+            if "odbc_connect" in parsed.query:
+                text = parsed.query["odbc_connect"]
+                have = {p.split("=", 1)[0].strip().upper() for p in text.split(";") if "=" in p}
+                extra = ";".join(f"{k}={v}" for k, v in wanted.items() if k not in have)
+                parsed = parsed.update_query_dict({"odbc_connect": f"{text};{extra}" if extra else text})
+            else:
+                have = {k.upper() for k in parsed.query}
+                parsed = parsed.update_query_dict({k: str(v) for k, v in wanted.items() if k not in have})
+        return parsed, {"timeout": bounds.connect_s}
+    return parsed, {}
+
+
+def check_sqlite_file(path: Path, must_exist: bool) -> None:
+    """Local causes, found before SQLite's one "unable to open database file" hides them."""
+    shown = str(path)
+    if len(shown) > 80:
+        shown = f"{shown[:40]}…{shown[-30:]} ({len(str(path))} caractères)"
+    try:
+        if path.is_dir():
+            raise SettingsError(f"« {shown} » est un dossier, pas une base Gestan : ajoutez le nom du fichier "
+                                f"(ex. sqlite:///{(path / 'gestan.db').as_posix()}).")
+        exists = path.exists()
+        folder = path.parent if str(path.parent) else Path(".")
+        folder_ok = folder.is_dir()
+        head = b""
+        if exists:
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+    except OSError as exc:
+        raise SettingsError(f"Base Gestan « {shown} » inaccessible : {os_reason(exc)}.")
+    if not exists:
+        if not folder_ok:
+            raise SettingsError(f"Le dossier « {folder.absolute()} » de la base Gestan n'existe pas : créez-le, ou corrigez le "
+                                "paramètre base (ou --db).")
+        if must_exist:
+            raise SettingsError(
+                f"La base Gestan « {shown} » n'existe pas : créez-la d'abord avec « amazon-addin init-db ».")
+    elif head and not head.startswith(b"SQLite format 3\x00"):
+        raise SettingsError(f"« {shown} » n'est pas une base SQLite (c'est un fichier d'un autre type) : vérifiez le "
+                            "paramètre base ou --db.")
 
 
 def _odbc_value(value: str) -> str:
@@ -131,17 +215,28 @@ def _is_read_only(conn) -> bool:
 
 
 def describe_error(exc: Exception, url: str) -> str:
-    """One French sentence for a connection or lock failure, never the password."""
-    text = str(getattr(exc, "orig", exc)) or type(exc).__name__
-    low = text.lower()
-    target = _redact(url)
-    if any(word in low for word in ("locked", "lock wait timeout", "lock timeout", "could not obtain lock",
-                                    "verrouill", "bloqué")):  # HFSQL's driver may answer in French
-        return f"La base Gestan est occupée par une autre intégration ; réessayez dans un instant ({target})."
-    if "password" in low or "access denied" in low or "authentication" in low:
-        return f"Connexion refusée par la base Gestan : identifiant ou mot de passe incorrect ({target})."
-    if "unable to open" in low or "connection refused" in low or "could not connect" in low or \
-            "can't connect" in low or "timeout" in low or "no such host" in low:
-        return f"La base Gestan est injoignable ({target})."
-    first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
-    return f"Erreur de la base Gestan ({target}) : {first}."
+    """One French sentence naming the cause of a database failure (gestan/diagnose.py), never the password."""
+    from .diagnose import describe
+
+    return describe(exc, url, _where(url))
+
+
+def _where(url: str) -> dict:
+    """What the URL says, for the sentences: the base as written (masked), file, host, DSN, ODBC driver."""
+    where = {"base": _redact(url)}
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return where
+    if parsed.get_backend_name() == "sqlite":
+        where["path"] = parsed.database or "?"
+    query = {k.lower(): v for k, v in parsed.query.items()}
+    connect = query.get("odbc_connect", "")
+    found = dict(re.findall(r"(?i)\b(driver|dsn|server)\s*=\s*\{?([^;}]*)", connect))
+    found = {k.lower(): v for k, v in found.items()}
+    host = parsed.host or found.get("server")
+    where["host"] = f"{host}:{parsed.port}" if host and parsed.port else (host or "?")
+    where["driver"] = query.get("driver") or found.get("driver") or "?"
+    where["dsn"] = found.get("dsn") or (parsed.host if parsed.host and not parsed.port and not parsed.database
+                                        else "?")
+    return where
