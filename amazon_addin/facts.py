@@ -61,6 +61,13 @@ def render_number(number_format: str, day: date, seq: int) -> str:
     return number_format.format(year=f"{day.year:04d}", seq=seq)
 
 
+def longest_number(number_format: str) -> str:
+    """The longest number a format renders: a sequence of its own padding, and at least six digits (a
+    million invoices a year in one series)."""
+    width = max([6] + [int(w) for w in re.findall(r"\{seq:0?(\d+)d\}", number_format)])
+    return render_number(number_format, date(9999, 12, 31), 10 ** width - 1)
+
+
 def database_findings(verification, facts: GestanFacts, settings, predictions: bool = True) -> list[F.Finding]:
     """Findings that need the database; demotes the findings of already-integrated orders to info.
     `predictions=False` leaves out W_PRODUIT_NOUVEAU and W_VILLE_NOUVELLE: Intégrer reports what it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from .connect import make_engine
 from .schema import Schema, load_mapping
 
@@ -9,26 +11,37 @@ from .schema import Schema, load_mapping
 def open_gestan(settings, db_url: str | None = None, *, read_only: bool = False, must_exist: bool = True):
     """(engine, schema) for `--db`, else the `base` setting."""
     url = db_url or settings.base
+    schema = Schema(load_mapping(settings.mapping))
     engine = make_engine(url, from_settings=db_url is None and settings.base_explicite,
                          lock_wait_s=settings.attente_verrou_s, read_only=read_only, must_exist=must_exist)
-    return engine, Schema(load_mapping(settings.mapping))
+    return engine, schema
+
+
+@contextmanager
+def speaking(engine):
+    """Inside: any database failure becomes one French sentence naming its cause (exit 3); the engine is
+    disposed on the way out."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..errors import SettingsError
+    from .connect import describe_error, display_url
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise SettingsError(describe_error(exc, display_url(engine))) from None
+    finally:
+        engine.dispose()
 
 
 def read_facts(settings, table):
     """Gestan's facts for Vérifier, read-only, when a base is named (`--db` or an explicit `base`); else None."""
     if not settings.base_explicite:
         return None
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from ..errors import SettingsError
-    from .connect import describe_error, display_url
+    from .admin import require_schema
     from .store import load_facts
 
     engine, schema = open_gestan(settings, read_only=True)
-    try:
-        with engine.connect() as conn:
-            return load_facts(conn, schema, table, settings)
-    except SQLAlchemyError as exc:
-        raise SettingsError(describe_error(exc, display_url(engine)))
-    finally:
-        engine.dispose()
+    with speaking(engine), engine.connect() as conn:
+        require_schema(conn, schema)
+        return load_facts(conn, schema, table, settings)

@@ -19,7 +19,8 @@ from ..facts import ProductFact, counter_name, fold_city, render_number
 from ..reader import Table
 from .connect import describe_error, display_url
 from .schema import Schema
-from .store import LOCK_ROW, check_settings_rows, chunks, load_facts
+from .admin import require_schema
+from .store import LOCK_ROW, check_settings_fit, check_settings_rows, chunks, load_facts
 
 
 class Blocked(Exception):
@@ -37,6 +38,8 @@ class Summary:
     customers_created: int = 0
     products_created: int = 0
     postal_codes_added: int = 0
+    new_products: list[dict] = field(default_factory=list)  # {code, libelle} created
+    new_postal_codes: list[dict] = field(default_factory=list)  # {pays, code_postal, ville} added
     stock_movements: int = 0
     alerts: list = field(default_factory=list)
     rows_invoice: dict = field(default_factory=dict)  # sheet row → invoice number (for `N° facture`)
@@ -54,6 +57,8 @@ class Summary:
             "alerts": [a.to_dict() for a in self.alerts],
             "invoices": self.invoices,
             "skipped": self.skipped,
+            "created_products": self.new_products,
+            "added_postal_codes": self.new_postal_codes,
         }
 
 
@@ -94,6 +99,8 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
     base = display_url(engine)
     try:
         with engine.begin() as conn:
+            reflected = require_schema(conn, schema)
+            check_settings_fit(schema, settings, reflected.lengths)
             take_lock(conn, schema, settings.attente_verrou_s)
             check_settings_rows(conn, schema, settings)
             facts = load_facts(conn, schema, table, settings)
@@ -195,6 +202,7 @@ def _write(conn, schema: Schema, settings, verification: Verification, facts, fi
         for p in new_products.values():
             facts.products[p["code"]] = ProductFact(p["code"], p["libelle"], p["taux_tva"], False, 0, 0)
     summary.products_created = len(new_products)
+    summary.new_products = [{"code": p["code"], "libelle": p["libelle"]} for p in new_products.values()]
 
     # Numbers: one counter row per rendered prefix, read under the lock, gap-free.
     counters: dict[str, int] = {}
@@ -274,6 +282,7 @@ def _write(conn, schema: Schema, settings, verification: Verification, facts, fi
     if new_places:
         conn.execute(insert(s.codes_postaux), list(new_places.values()))
     summary.postal_codes_added = len(new_places)
+    summary.new_postal_codes = list(new_places.values())
 
     summary.alerts = invoicing.stock_alerts({k: (v[0], v[1]) for k, v in sold.items()}, facts.products)
     return summary

@@ -6,7 +6,6 @@ the SQL uses whatever name the mapping file gives (`ART_CODE`).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,8 @@ from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, Me
                         Table, UniqueConstraint)
 
 from ..errors import SettingsError
+from ..settings import details
+from ..tomlfile import read_toml
 
 MONEY = Numeric(12, 2, asdecimal=True)
 RATE = Numeric(5, 2, asdecimal=True)
@@ -147,16 +148,15 @@ def load_mapping(path: str | Path | None) -> Mapping:
     if not path:
         return IDENTITY
     p = Path(path)
-    if not p.is_file():
+    if not p.is_file() and not p.is_dir():
         raise SettingsError(f"Fichier de correspondance « {p} » introuvable (paramètre « mapping »).")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"Fichier de correspondance « {p} » illisible : {exc}.")
+    data, encoding = read_toml(p, "Fichier de correspondance")
+    details.info("Correspondance des noms : « %s » lue (%s).", p.resolve(), encoding)
     tables, columns = {}, {}
     for ref, section in data.items():
         if ref not in REFERENCE or not isinstance(section, dict):
-            raise SettingsError(f"Fichier de correspondance : table de référence « {ref} » inconnue.")
+            raise SettingsError(f"Fichier de correspondance : table de référence « {ref} » inconnue (attendu : "
+                                f"{', '.join(REFERENCE)}).")
         known = {c[0] for c in REFERENCE[ref]}
         for key, value in section.items():
             if not isinstance(value, str) or not value.strip():
@@ -167,7 +167,28 @@ def load_mapping(path: str | Path | None) -> Mapping:
                 columns[(ref, key)] = value.strip()
             else:
                 raise SettingsError(f"Fichier de correspondance : colonne « {key} » inconnue dans « {ref} ».")
+    _refuse_collisions(tables, columns)
     return Mapping(tables, columns)
+
+
+def _refuse_collisions(tables: dict, columns: dict) -> None:
+    """Two reference tables on one real table, or two columns of a table on one real column, would write
+    one thing over another; names that differ only by case collide on most servers too."""
+    mapping = Mapping(tables, columns)
+    seen: dict[str, str] = {}
+    for ref in REFERENCE:
+        real = mapping.table(ref)
+        other = seen.setdefault(real.casefold(), ref)
+        if other != ref:
+            raise SettingsError(f"Fichier de correspondance : les tables de référence « {other} » et « {ref} » "
+                                f"désignent la même table réelle « {real} » ; chacune doit avoir la sienne.")
+        cols: dict[str, str] = {}
+        for name, *_ in REFERENCE[ref]:
+            real_col = mapping.column(ref, name)
+            first = cols.setdefault(real_col.casefold(), name)
+            if first != name:
+                raise SettingsError(f"Fichier de correspondance : « {ref}.{first} » et « {ref}.{name} » désignent la "
+                                    f"même colonne réelle « {real_col} » ; chacune doit avoir la sienne.")
 
 
 class Schema:
@@ -181,7 +202,8 @@ class Schema:
             for name, type_, opts in cols:
                 opts = dict(opts)
                 fk = opts.pop("fk", None)
-                args = [ForeignKey(f"{mapping.table(fk[0])}.{mapping.column(fk[0], fk[1])}")] if fk else []
+                # By the referenced column's key (its reference name), which is how Table.c finds it.
+                args = [ForeignKey(f"{mapping.table(fk[0])}.{fk[1]}")] if fk else []
                 columns.append(Column(mapping.column(ref, name), type_, *args, key=name, **opts))
             if ref in UNIQUE_TOGETHER:
                 columns.append(UniqueConstraint(*(mapping.column(ref, c) for c in UNIQUE_TOGETHER[ref]),

@@ -7,7 +7,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from ..errors import SettingsError
-from ..facts import GestanFacts, ProductFact, fold_city
+from ..facts import GestanFacts, ProductFact, counter_name, fold_city, longest_number
+from datetime import date
+
 from .. import values
 from .schema import Schema
 
@@ -84,3 +86,35 @@ def check_settings_rows(conn, schema: Schema, settings) -> None:
                                 "dans Gestan.")
 
 
+
+
+# Where each setting is written: (reference table, reference column), so a value the base cannot hold is
+# refused before anything is written, never first noticed by the database (SPEC §7).
+SETTING_COLUMNS = {
+    "famille_produits": (("familles", "code"), ("produits", "famille")),
+    "famille_port": (("familles", "code"), ("produits", "famille")),
+    "produit_port": (("produits", "code"), ("lignes_facture", "produit_code")),
+    "produit_remise": (("produits", "code"), ("lignes_facture", "produit_code")),
+    "produit_emballage": (("produits", "code"), ("lignes_facture", "produit_code")),
+    "canal_defaut": (("factures", "canal"), ("imports_amazon", "canal")),
+}
+
+
+def check_settings_fit(schema: Schema, settings, lengths: dict) -> None:
+    """Each setting fits the columns it goes to; `lengths` are the base's (reflected), else the declared ones."""
+    def limit(ref: str, col: str) -> tuple[int | None, str]:
+        column = getattr(schema, ref).c[col]
+        length = lengths.get((ref, col), getattr(column.type, "length", None))
+        return length, f"{column.table.name}.{column.name}"
+
+    wanted = [(key, getattr(settings, key), f"« {getattr(settings, key)} » a", places)
+              for key, places in SETTING_COLUMNS.items()]
+    number, prefix = longest_number(settings.format_numero), counter_name(settings.format_numero, date(9999, 12, 31))
+    wanted += [("format_numero", number, f"ses numéros (ex. {number}) peuvent avoir", (("factures", "numero"),)),
+               ("format_numero", prefix, f"son préfixe (ex. {prefix}) peut avoir", (("compteurs", "nom"),))]
+    for key, value, said, places in wanted:
+        for ref, col in places:
+            length, name = limit(ref, col)
+            if length is not None and len(value) > length:
+                raise SettingsError(f"Paramètre « {key} » invalide : {said} {len(value)} caractères et la colonne "
+                                    f"{name} de la base n'en garde que {length} ; raccourcissez-le.")
