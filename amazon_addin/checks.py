@@ -160,6 +160,7 @@ class _Checker:
         self.rows = [TypedRow(i, number, RowValues(self.cols, i), self.bad)
                      for i, number in enumerate(table.row_numbers)]
         self.raw = {name: table.column_values(name) for name in table.columns}
+        self._sound_cache: dict[tuple[str, str], bool] = {}
 
     def add(self, cls: type[F.Finding], i: int | None, column: str | None, suggestion: Any = None,
             severity: str = "", **params) -> None:
@@ -168,12 +169,30 @@ class _Checker:
             row, cell = 1, None
         else:
             row, cell = t.row_numbers[i], t.cell(i, column) if column else None
+        if suggestion is not None and column and not self._sound(column, str(suggestion)):
+            suggestion = None
         f = cls(row=row, column=C.display(column) if column else None, cell=cell,
                 suggestion=None if suggestion is None else str(suggestion), params=params, severity=severity,
                 col_index=t.columns.get(column, -1) if column else -1)
         self.findings.append(f)
         if f.severity == F.ERROR and i is not None:
             self.bad[i] = True
+
+    def _sound(self, name: str, suggestion: str) -> bool:
+        """A suggestion is offered only if the cell would pass its own checks with it (never « France »
+        for a country, nor a negative tax)."""
+        key = (name, suggestion)
+        ok = self._sound_cache.get(key)
+        if ok is None:
+            ok = not (values.is_blank(suggestion) and name in C.MUST_HAVE_VALUE)
+            if ok and not values.is_blank(suggestion):
+                _value, problem = self._parse(name, suggestion)
+                ok = problem is None or (problem is not _BLANK and problem[2] == F.INFO)
+            if ok and name in _WRITTEN:
+                issue = text.inspect(suggestion, self.s.jeu_caracteres)
+                ok = issue is None or issue.severity != F.ERROR
+            self._sound_cache[key] = ok
+        return ok
 
     # ------------------------------------------------------------------------------------ columns
     def missing_columns(self) -> None:
@@ -359,6 +378,7 @@ class _Checker:
 
 _BLANK = object()
 _MONEY = frozenset(C.MONEY)
+_WRITTEN = frozenset(C.WRITTEN_TEXT)
 _CENT = Decimal("0.01")
 
 

@@ -4,49 +4,97 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+from contextlib import contextmanager
 
 from . import findings as F
 from pathlib import Path
 
-from .errors import AddinError, SettingsError
+from .errors import AddinError, SettingsError, os_reason
 
 SHOWN_FINDINGS = 20
 
 
+# argparse's own messages (Python 3.11-3.13), in French; argparse looks them up through gettext at run time.
+_ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "optional arguments": "options",
+    "show this help message and exit": "affiche cette aide",
+    "the following arguments are required: %s": "argument(s) obligatoire(s) manquant(s) : %s",
+    "unrecognized arguments: %s": "argument(s) inconnu(s) : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix %(value)r inconnu (possibles : %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s : %(message)s",
+    "expected one argument": "une valeur est attendue après cette option",
+    "expected at most one argument": "une valeur au plus est attendue",
+    "expected at least one argument": "une valeur au moins est attendue",
+    "expected %s argument": "%s valeur attendue",
+    "expected %s arguments": "%s valeurs attendues",
+    "ambiguous option: %(option)s could match %(matches)s": "option %(option)s ambiguë (%(matches)s)",
+    "not allowed with argument %s": "incompatible avec %s",
+    "ignored explicit argument %r": "cette option ne prend pas de valeur (%r)",
+    "invalid %(type)s value: %(value)r": "valeur %(value)r invalide",
+    "one of the arguments %s is required": "un des arguments %s est obligatoire",
+    "unexpected option string: %s": "option inattendue : %s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : %(message)s\n",
+}
+
+
+@contextmanager
+def _french_argparse():
+    """argparse speaks French while the parser is built and used (its strings go through `argparse._`)."""
+    saved = argparse._, argparse.ngettext
+    argparse._ = lambda message: _ARGPARSE_FR.get(message, message)
+    argparse.ngettext = lambda one, many, n: _ARGPARSE_FR.get(one if n == 1 else many, one if n == 1 else many)
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own English usage errors, said in French
+    def error(self, message: str):  # a usage error is a settings problem: exit 3, as the README says
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"amazon-addin : commande incorrecte ({message}).\n")
-        raise SystemExit(2)
+        sys.stderr.write(f"amazon-addin : commande incorrecte ({message}) ; aide : {self.prog} -h.\n")
+        raise SystemExit(3)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="amazon-addin", description="Importe les commandes Amazon dans Gestan.")
-    p.add_argument("--config", help="fichier de paramètres (par défaut ./amazon_addin.toml)")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p.add_argument("--config", help="fichier de paramètres (par défaut ./amazon_addin.toml, sinon "
+                                    "~/amazon_addin.toml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="dit quels fichiers de paramètres sont lus, "
+                                                                "quelle base et quelles attentes")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMANDE",
+                           title="commandes")
 
     def command(name, help_, export=False, db=True, json_=False):
-        c = sub.add_parser(name, help=help_)
+        c = sub.add_parser(name, help=help_, description=help_[:1].upper() + help_[1:] + ".")
         if export:
-            c.add_argument("export", help="rapport Amazon (.txt, .csv, .xlsx, .xls)")
+            c.add_argument("export", metavar="EXPORT", help="rapport Amazon (.txt, .csv, .xlsx, .xls)")
         if db:
-            c.add_argument("--db", help="adresse de la base Gestan (par défaut le paramètre « base »)")
+            c.add_argument("--db", metavar="ADRESSE", help="adresse de la base Gestan (par défaut le paramètre "
+                                                           "« base »)")
         if json_:
             c.add_argument("--json", action="store_true", help="résultat en JSON sur la sortie standard")
         c.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+        c.add_argument("-v", "--verbose", dest="verbose_sub", action="store_true", help=argparse.SUPPRESS)
         return c
 
     ver = command("verifier", "vérifie un rapport de commandes Amazon", export=True, json_=True)
-    ver.add_argument("--out", help="écrit une copie .xlsx colorée et annotée comme dans Excel")
+    ver.add_argument("--out", metavar="COPIE.xlsx", help="écrit une copie .xlsx colorée et annotée comme dans Excel")
     ver.add_argument("--appliquer", action="store_true", help="avec --out : écrit aussi chaque suggestion (en vert)")
     command("integrer", "intègre un rapport de commandes dans Gestan", export=True, json_=True)
     init = command("init-db", "crée le schéma de référence Gestan")
     init.add_argument("--demo", action="store_true", help="ajoute des produits et codes postaux de démonstration")
     command("check-db", "vérifie que la base a toutes les tables et colonnes attendues")
     command("demo", "tout le parcours sur un export d'exemple, dans ./demo-gestan.db", db=False)
-    command("build-workbook", "reconstruit workbook/AmazonImport.xlsm et .xlam à partir des sources", db=False)
+    build = command("build-workbook", "construit AmazonImport.xlsm et .xlam à partir des sources du dépôt",
+                    db=False)
+    build.add_argument("--out", metavar="DOSSIER", help="dossier où les écrire (par défaut le dossier courant)")
     return p
 
 
@@ -56,18 +104,22 @@ def _settings(args):
     return load(getattr(args, "config_sub", None) or args.config)
 
 
-def _summary(result) -> str:
+def _summary(result, out: str | None = None) -> str:
+    """Counts per code first, then the first findings, then where to see them all."""
     counts = result.counts
     lines = [
         f"{result.order_count} commande(s), {len(result.rows)} ligne(s) lues.",
         f"{counts[F.ERROR]} erreur(s), {counts[F.WARNING]} avertissement(s), {counts[F.INFO]} information(s).",
     ]
+    lines += F.count_lines(result.findings)
     for f in result.findings[:SHOWN_FINDINGS]:
         where = f.cell or f"ligne {f.row}"
-        sugg = f" → {f.suggestion}" if f.suggestion is not None else ""
+        shown = F.suggestion_text(f)
+        sugg = f" → {shown}" if shown is not None else ""
         lines.append(f"  {where:>7} [{F.SEVERITY_FR[f.severity]}] {f.code} : {f.message}{sugg}")
     if len(result.findings) > SHOWN_FINDINGS:
-        lines.append(f"  … et {len(result.findings) - SHOWN_FINDINGS} autre(s) (--json pour tout voir).")
+        see = f"dans la copie « {out} »" if out else ": --out annote.xlsx (copie annotée comme dans Excel)"
+        lines.append(f"  … et {len(result.findings) - SHOWN_FINDINGS} autre(s) ; tout voir {see}.")
     if result.has_errors:
         lines.append("Des erreurs bloquent l'intégration : corrigez les cellules signalées.")
     else:
@@ -93,8 +145,9 @@ def cmd_verifier(args) -> int:
         settings = replace(settings, base=args.db, base_explicite=True)
     if args.appliquer and not args.out:
         raise SettingsError("L'option --appliquer demande --out COPIE.xlsx : l'export d'origine n'est jamais modifié.")
+    fixed = None
     if args.out:
-        result = _verify_to_copy(args, settings)
+        result, fixed = _verify_to_copy(args, settings)
     else:
         from .checks import verify_table
 
@@ -106,8 +159,10 @@ def cmd_verifier(args) -> int:
             facts = read_facts(settings, table)
         result = verify_table(table, settings, facts)
     if args.json:
-        _print_json(_findings_json(result))
-    sys.stderr.write(_summary(result) + "\n")
+        _print_json({**_findings_json(result), **({"corrections": fixed} if fixed is not None else {})})
+    if fixed is not None:  # --appliquer: what the copy still holds after the corrections
+        sys.stderr.write(f"{fixed} cellule(s) corrigée(s) en vert dans « {args.out} » ; ce qu'il y reste :\n")
+    sys.stderr.write(_summary(result, args.out) + "\n")
     return 1 if result.has_errors else 0
 
 
@@ -127,16 +182,17 @@ def _verify_to_copy(args, settings):
     result = verify_book(book, settings)
     if result.notice:  # the command line keeps its contract: a named base that cannot be read is exit 3
         raise SettingsError(result.notice)
+    fixed = None
     if args.appliquer:
-        A.apply_suggestions(book, result)
-        verify_book(book, settings)  # the copy shows what remains after the corrections
+        fixed = A.apply_suggestions(book, result)
+        result = verify_book(book, settings)  # the copy shows, and the user is told, what remains
     try:
         book.save(str(out))
     except OSError as exc:
-        raise SettingsError(f"La copie « {out} » ne peut pas être écrite ({exc.strerror}).")
+        raise SettingsError(f"La copie « {out} » ne peut pas être écrite : {os_reason(exc)}.")
     finally:
         book.close()
-    return result
+    return result, fixed
 
 
 def _integration_text(summary) -> str:
@@ -147,10 +203,20 @@ def _integration_text(summary) -> str:
              "de stock."]
     for inv in summary.invoices[:SHOWN_FINDINGS]:
         lines.append(f"  {inv['numero']}  commande {inv['commande']}")
+    lines += _listed("Produit(s) créé(s)", [f"{p['code']} « {p['libelle']} »" for p in summary.new_products])
+    lines += _listed("Code(s) postal(aux) ajouté(s)",
+                     [f"{c['pays']} {c['code_postal']} {c['ville']}" for c in summary.new_postal_codes])
     for a in summary.alerts:
         lines.append(f"  Alerte stock {a.code} « {a.libelle} » : {a.stock_avant} → {a.stock_apres} "
                      f"(seuil {a.stock_alerte})")
     return "\n".join(lines)
+
+
+def _listed(title: str, items: list[str]) -> list[str]:
+    if not items:
+        return []
+    more = f" … et {len(items) - SHOWN_FINDINGS} autre(s) (--json les donne tous)" if len(items) > SHOWN_FINDINGS else ""
+    return [f"{title} : " + ", ".join(items[:SHOWN_FINDINGS]) + more + "."]
 
 
 def cmd_integrer(args, out=None) -> int:
@@ -183,15 +249,13 @@ def cmd_integrer(args, out=None) -> int:
 
 
 def cmd_init_db(args) -> int:
-    from .gestan import open_gestan
+    from .gestan import open_gestan, speaking
     from .gestan.admin import init_db
 
     settings = _settings(args)
     engine, schema = open_gestan(settings, args.db, must_exist=False)
-    try:
+    with speaking(engine):
         report = init_db(engine, schema, settings, demo=args.demo)
-    finally:
-        engine.dispose()
     created = ", ".join(report.tables_created) or "aucune (toutes présentes)"
     sys.stderr.write(f"Tables créées : {created}.\n")
     if report.rows_added:
@@ -200,37 +264,39 @@ def cmd_init_db(args) -> int:
 
 
 def cmd_check_db(args) -> int:
-    from .gestan import open_gestan
+    from .gestan import open_gestan, speaking
     from .gestan.admin import check_db
 
     settings = _settings(args)
     engine, schema = open_gestan(settings, args.db, read_only=True)
-    try:
-        missing = check_db(engine, schema)
-    finally:
-        engine.dispose()
-    if not missing:
-        sys.stderr.write("La base Gestan a toutes les tables et colonnes attendues.\n")
+    with speaking(engine):
+        gaps = check_db(engine, schema)
+    if not gaps:
+        sys.stderr.write("La base Gestan a toutes les tables et colonnes attendues, sous leurs noms exacts.\n")
         return 0
-    for table, column in missing:
-        if column is None:
-            sys.stderr.write(f"Table manquante : {table}\n")
-        else:
-            sys.stderr.write(f"Colonne manquante : {table}.{column}\n")
+    for gap in gaps:
+        sys.stderr.write(gap.sentence + "\n")
+    if any(g.found is None for g in gaps):
+        sys.stderr.write("« amazon-addin init-db » crée les tables manquantes (il ne modifie jamais une table "
+                         "existante).\n")
     return 1
 
 
 def cmd_demo(args) -> int:
     from . import demo
 
-    export = demo.write_export(Path("demo-commandes.txt"))
     base = Path("demo-gestan.db")
-    if base.exists():
-        base.unlink()  # the demo always starts from a fresh base, and never touches `base`
+    try:
+        export = demo.write_export(Path("demo-commandes.txt"))
+        if base.exists():
+            base.unlink()  # the demo always starts from a fresh base, and never touches `base`
+    except OSError as exc:
+        raise SettingsError(f"La démonstration écrit dans le dossier courant « {Path.cwd()} », qui le refuse "
+                            f"({os_reason(exc)}) : lancez-la depuis un dossier à vous (ex. cd ~).")
     url = f"sqlite:///{base}"
     sys.stderr.write(f"Export d'exemple : {export} ; base de démonstration : {base}\n\n== init-db --demo\n")
     ns = argparse.Namespace(config=args.config, config_sub=args.config_sub, db=url, json=False, export=str(export),
-                            out=None, appliquer=False)
+                            out=None, appliquer=False, verbose=args.verbose, verbose_sub=args.verbose_sub)
     cmd_init_db(argparse.Namespace(**vars(ns), demo=True))
     sys.stderr.write("\n== verifier\n")
     cmd_verifier(ns)
@@ -245,9 +311,25 @@ def cmd_demo(args) -> int:
 def cmd_build_workbook(args) -> int:
     from .excel.build import build_workbook
 
-    for path in build_workbook():
+    out = Path(args.out or ".")
+    try:
+        paths = build_workbook(out)
+    except OSError as exc:
+        raise SettingsError(f"Le classeur ne peut pas être écrit dans « {out.absolute()} » : {os_reason(exc)}.")
+    for path in paths:
         sys.stderr.write(f"Écrit : {path}\n")
     return 0
+
+
+def _say_details() -> None:
+    """--verbose: the settings files read, the base and its waits, one French line each on stderr."""
+    from .settings import details
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    details.addHandler(handler)
+    details.setLevel(logging.INFO)
+    details.propagate = False
 
 
 COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_init_db, "check-db": cmd_check_db,
@@ -255,8 +337,6 @@ COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_i
 
 
 def main(argv: list[str] | None = None) -> int:
-    import logging
-
     # Libraries log to stderr when nothing is configured (SQLAlchemy's pool prints a traceback when it
     # cannot roll back a dead connection, psycopg its pipeline errors); the user gets our one French
     # sentence instead, and the audit log keeps the facts.
@@ -264,7 +344,10 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
-    args = _parser().parse_args(argv)
+    with _french_argparse():
+        args = _parser().parse_args(argv)
+    if args.verbose or getattr(args, "verbose_sub", False):
+        _say_details()
     try:
         return COMMANDS[args.command](args)
     except AddinError as exc:

@@ -6,8 +6,11 @@ and where it is (1-based sheet row, canonical column name, cell address).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
+
+from .columns import MONEY
 
 ERROR = "error"
 WARNING = "warning"
@@ -248,3 +251,33 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
     for f in findings:
         counts[f.severity] += 1
     return counts
+
+
+def count_by_code(findings: list[Finding]) -> list[tuple[str, int, str]]:
+    """(code, count, French title), errors first, then warnings, then information."""
+    counts: dict[str, int] = {}
+    rank: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+        rank[f.code] = min(rank.get(f.code, 9), SEVERITY_RANK[f.severity])
+        titles.setdefault(f.code, f.title or f.code)
+    return [(code, counts[code], titles[code]) for code in sorted(counts, key=lambda c: (rank[c], c))]
+
+
+def count_lines(findings: list[Finding]) -> list[str]:
+    """One line per code: "     2 × E_QUANTITE (Quantité invalide)"."""
+    return [f"  {n:>6} × {code} ({title})" for code, n, title in count_by_code(findings)]
+
+
+def suggestion_text(f: Finding) -> str | None:
+    """The suggestion as a French reader types it: an amount with a decimal comma (3,52). JSON keeps the
+    machine form (3.52), as Amazon's own files do."""
+    s = f.suggestion
+    if s is None or f.column not in _MONEY:
+        return s
+    return s.replace(".", ",") if _DECIMAL_RE.match(s) else s
+
+
+_DECIMAL_RE = re.compile(r"^-?\d+\.\d+$")
+_MONEY = frozenset(MONEY)

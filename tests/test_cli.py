@@ -1,6 +1,7 @@
 """The command line as a user runs it: real processes, exit codes, JSON shape, French sentences."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,10 @@ import pytest
 
 from exportgen import CORRUPT, make_corrupt, row, write_csv, write_encrypted_xlsx, write_txt, write_xls, write_xlsx
 
+from samples import SAMPLES, needs_samples
+from sentences import ENGLISH, one_french_sentence
+
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "amazon-samples"
 FR_2017 = SAMPLES / "akretion-connector-amazon__5724843814017999.csv"
 
 
@@ -20,11 +23,6 @@ def run(*args, cwd=None):
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     assert "Traceback" not in err and "Traceback" not in out
     return proc.returncode, out, err
-
-
-def needs_samples():
-    if not SAMPLES.is_dir():
-        pytest.skip(f"les exemples Amazon ne sont pas à côté du dépôt ({SAMPLES})")
 
 
 def test_json_contract_on_a_clean_file(tmp_path):
@@ -101,9 +99,24 @@ def test_bad_setting_exit_3(tmp_path):
     assert code == 3 and "introuvable" in err
 
 
-def test_usage_errors_are_french():
-    code, _, err = run("verifier")
-    assert code == 2 and "commande incorrecte" in err
+ARGPARSE_ENGLISH = re.compile(r"\b(usage|error|required|unrecognized|invalid|choose|show|help message|"
+                              r"ambiguous|positional|expected|exit)\b", re.I)
+
+
+@pytest.mark.parametrize("args", [("verifier",), ("verifier", "x.txt", "--bogus"), ("inconnue",), ("--config",),
+                                  ("integrer", "x.txt", "--db"), ("verifier", "x.txt", "--out")])
+def test_usage_errors_are_french_and_exit_3(args):
+    """A usage error is a settings problem (exit 3, README), said in French, the usage line included."""
+    code, out, err = run(*args)
+    assert code == 3 and out == "" and "commande incorrecte" in err, err
+    assert err.startswith("utilisation : amazon-addin") and not ARGPARSE_ENGLISH.search(err), err
+
+
+@pytest.mark.parametrize("args", [("-h",), ("verifier", "-h"), ("build-workbook", "--help")])
+def test_help_is_french(args):
+    code, out, err = run(*args)
+    assert code == 0 and out.startswith("utilisation : amazon-addin") and "affiche cette aide" in out
+    assert not ARGPARSE_ENGLISH.search(out.replace("--help", "").replace("-h,", "")), out
 
 
 def test_real_2017_french_sample():

@@ -228,7 +228,7 @@ def note_text(found: list[F.Finding]) -> str:
     for f in sorted(found, key=lambda f: F.SEVERITY_RANK[f.severity]):
         line = f"[{LABEL[f.severity]}] {f.message}"
         if f.suggestion is not None:
-            line += f"\nÀ mettre à la place : {f.suggestion}"
+            line += f"\nÀ mettre à la place : {F.suggestion_text(f)}"
         parts.append(line)
     return "\n".join(parts)
 
@@ -273,7 +273,7 @@ def write_controls(book, order_sheet_name: str, result: Verification) -> None:
     sheet = get_or_add_sheet(book, CONTROLS_SHEET)
     sheet.clear()
     header = ["Ligne", "Colonne", "Gravité", "Code", "Message", "Suggestion"]
-    rows = [[f.row, f.column, LABEL[f.severity], f.code, f.message, f.suggestion] for f in result.findings]
+    rows = [[f.row, f.column, LABEL[f.severity], f.code, f.message, F.suggestion_text(f)] for f in result.findings]
     n = len(rows) + 1
     sheet.range(f"C1:G{n}").number_format = TEXT
     links = [[_link(order_sheet_name, f.cell) if f.cell else None] for f in result.findings]
@@ -341,6 +341,7 @@ def summary_text(result: Verification) -> str:
     counts = result.counts
     text = (f"{result.order_count} commande(s), {len(result.rows)} ligne(s).\n"
             f"{counts[F.ERROR]} erreur(s), {counts[F.WARNING]} avertissement(s), {counts[F.INFO]} information(s).\n")
+    text += "".join(line + "\n" for line in F.count_lines(result.findings))
     if result.has_errors:
         text += "Corrigez les cellules en rouge (la note de chaque cellule dit pourquoi et quoi mettre), puis relancez."
     else:
@@ -353,16 +354,21 @@ def summary_text(result: Verification) -> str:
 # --------------------------------------------------------------------------------------- Corriger
 
 def apply_suggestions(book, result: Verification, addin: bool = False) -> int:
-    """Write every suggestion into its cell, as text, and mark those cells green."""
+    """Write every suggestion into its cell, and mark those cells green: amounts as numbers (a French Excel
+    shows 3,52 and sums them), everything else as text."""
     sheet = order_sheet(book, addin)
     fixes = {}
     for f in result.findings:
         if f.cell and f.suggestion is not None and f.severity in (F.ERROR, F.WARNING):
-            fixes.setdefault(f.cell, f.suggestion)
+            fixes.setdefault(f.cell, _typed_fix(f))
     if not fixes:
         return 0
-    for address in marks.addresses(list(fixes)):
+    amounts = [cell for cell, value in fixes.items() if isinstance(value, float)]
+    texts = [cell for cell, value in fixes.items() if not isinstance(value, float)]
+    for address in marks.addresses(texts):
         sheet.range(address).number_format = TEXT
+    for address in marks.addresses(amounts):
+        sheet.range(address).number_format = "0.00"
     for cell, value in fixes.items():
         sheet.range(cell).raw_value = value
     entries = []
@@ -372,6 +378,15 @@ def apply_suggestions(book, result: Verification, addin: bool = False) -> int:
     registry = [(k, *item.split("|", 1)) for k, items in _registry_read(book).items() for item in items]
     _registry_write(book, registry + entries)
     return len(fixes)
+
+
+def _typed_fix(f: F.Finding):
+    if f.column in C.MONEY:
+        try:
+            return float(values.parse_money(f.suggestion))
+        except ValueError:
+            pass
+    return f.suggestion
 
 
 # --------------------------------------------------------------------------------------- Intégrer
