@@ -291,8 +291,8 @@ def cmd_demo(args) -> int:
         if base.exists():
             base.unlink()  # the demo always starts from a fresh base, and never touches `base`
     except OSError as exc:
-        raise SettingsError(f"La démonstration écrit dans le dossier courant « {Path.cwd()} », qui le refuse "
-                            f"({os_reason(exc)}) : lancez-la depuis un dossier à vous (ex. cd ~).")
+        raise SettingsError(f"La démonstration doit écrire dans le dossier courant « {Path.cwd()} », qui le refuse : "
+                            f"{os_reason(exc)} ; lancez-la depuis un dossier à vous (ex. cd ~).")
     url = f"sqlite:///{base}"
     sys.stderr.write(f"Export d'exemple : {export} ; base de démonstration : {base}\n\n== init-db --demo\n")
     ns = argparse.Namespace(config=args.config, config_sub=args.config_sub, db=url, json=False, export=str(export),

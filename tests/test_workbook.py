@@ -25,7 +25,7 @@ from amazon_addin.excel import build as B
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "workbook"
 SRC = COMMITTED / "src"
-REBUILD = "run `amazon-addin build-workbook` and commit workbook/AmazonImport.xlsm and workbook/AmazonImport.xlam"
+REBUILD = "run `amazon-addin build-workbook --out workbook` and commit workbook/AmazonImport.xlsm and workbook/AmazonImport.xlam"
 
 # SPEC §5, in the order of the spec.
 SPEC_SETTINGS = ("base", "famille_produits", "famille_port", "produit_port", "fuseau_horaire", "jeu_caracteres",

@@ -20,18 +20,27 @@ def open_gestan(settings, db_url: str | None = None, *, read_only: bool = False,
 @contextmanager
 def speaking(engine):
     """Inside: any database failure becomes one French sentence naming its cause (exit 3); the engine is
-    disposed on the way out."""
+    disposed on the way out, and a failed command leaves no empty SQLite file of its own making behind."""
+    from pathlib import Path
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..errors import SettingsError
     from .connect import describe_error, display_url
 
+    fresh = None
+    if engine.dialect.name == "sqlite" and engine.url.database and not engine.url.database.startswith("file:"):
+        fresh = None if Path(engine.url.database).exists() else Path(engine.url.database)
+    done = False
     try:
         yield
+        done = True
     except SQLAlchemyError as exc:
         raise SettingsError(describe_error(exc, display_url(engine))) from None
     finally:
         engine.dispose()
+        if not done and fresh is not None and fresh.is_file() and fresh.stat().st_size == 0:
+            fresh.unlink()
 
 
 def read_facts(settings, table):

@@ -38,14 +38,19 @@ class Gap:
     found: str | None = None  # the base's spelling, when only the case differs
 
     @property
-    def sentence(self) -> str:
+    def clause(self) -> str:
+        what = "table" if self.column is None else "colonne"
         name = self.table if self.column is None else f"{self.table}.{self.column}"
         if self.found is None:
-            return f"{'Table' if self.column is None else 'Colonne'} manquante : {name}"
+            return f"{what} manquante : {name}"
         spelled = self.found if self.column is None else f"{self.table}.{self.found}"
-        return (f"{'Table' if self.column is None else 'Colonne'} « {name} » introuvable : la base a « {spelled} », "
-                f"qui n'en diffère que par les majuscules ; écrivez « {self.found} » tel quel dans le fichier de "
-                "correspondance (paramètre mapping)")
+        return (f"la {what} « {name} » de la correspondance n'existe pas sous ce nom : la base a "
+                f"« {spelled} », qui n'en diffère que par les majuscules ; écrivez « {self.found} » tel quel dans le "
+                "fichier de correspondance (paramètre mapping)")
+
+    @property
+    def sentence(self) -> str:
+        return self.clause[:1].upper() + self.clause[1:] + "."
 
 
 @dataclass
@@ -82,7 +87,7 @@ def require_schema(conn, schema: Schema) -> Reflected:
         more = f" ({len(found.gaps)} écarts : « amazon-addin check-db » les liste tous)" if len(found.gaps) > 1 else ""
         first = found.gaps[0]
         fix = "" if first.found else " ; « amazon-addin init-db » crée ce qui manque"
-        raise SettingsError(f"La base Gestan ne correspond pas au schéma attendu — {first.sentence}{fix}{more}.")
+        raise SettingsError(f"La base Gestan ne correspond pas au schéma attendu — {first.clause}{fix}{more}.")
     return found
 
 
@@ -98,12 +103,13 @@ def init_db(engine, schema: Schema, settings, demo: bool = False) -> InitReport:
         found = reflect(conn, schema)
         clash = next((g for g in found.gaps if g.found), None)
         if clash is not None:
-            raise SettingsError(f"Rien n'a été créé — {clash.sentence}.")
+            raise SettingsError(f"Rien n'a été créé : {clash.clause}.")
+        # Before any DDL (MariaDB commits each CREATE TABLE); tables to create will have the declared lengths.
+        check_settings_fit(schema, settings, found.lengths)
         missing = {g.table for g in found.gaps if g.column is None}
         tables = [t for _ref, t in schema.tables() if t.name in missing]
         report.tables_created = [t.name for t in tables]
         schema.metadata.create_all(conn, tables=tables, checkfirst=False)
-        check_settings_fit(schema, settings, found.lengths)  # tables just created have the declared lengths
         if demo and conn.execute(select(func.count()).select_from(schema.factures)).scalar():
             raise SettingsError("La base contient déjà des factures : --demo ne s'applique qu'à une base neuve.")
         _default_rows(conn, schema, settings, demo, report)

@@ -79,7 +79,7 @@ def _make_engine(url, from_settings, bounds: Waits, read_only, must_exist) -> En
         if path is None:
             raise SettingsError(f"« {_redact(url)} » désigne une base SQLite en mémoire, effacée à la fin de la "
                                 "commande : donnez un fichier (ex. sqlite:///gestan.db).")
-        check_sqlite_file(path, must_exist)
+        check_sqlite_file(path, must_exist, writing=not read_only)
         if read_only:
             parsed = parsed.set(database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"})
         engine = create_engine(parsed, connect_args={"timeout": bounds.lock_s})
@@ -144,8 +144,9 @@ def _bounded(parsed, bounds: Waits):
     return parsed, {}
 
 
-def check_sqlite_file(path: Path, must_exist: bool) -> None:
-    """Local causes, found before SQLite's one "unable to open database file" hides them."""
+def check_sqlite_file(path: Path, must_exist: bool, writing: bool = True) -> None:
+    """Local causes, found before SQLite's one "unable to open database file" hides them (never called
+    "injoignable": the folder, the file or the rights are named)."""
     shown = str(path)
     if len(shown) > 80:
         shown = f"{shown[:40]}…{shown[-30:]} ({len(str(path))} caractères)"
@@ -169,9 +170,19 @@ def check_sqlite_file(path: Path, must_exist: bool) -> None:
         if must_exist:
             raise SettingsError(
                 f"La base Gestan « {shown} » n'existe pas : créez-la d'abord avec « amazon-addin init-db ».")
-    elif head and not head.startswith(b"SQLite format 3\x00"):
+        if not os.access(folder, os.W_OK):
+            raise SettingsError(f"Le dossier « {folder.absolute()} » est en lecture seule : la base Gestan ne peut "
+                                "pas y être créée ; choisissez un dossier où vous pouvez écrire.")
+        return
+    if head and not head.startswith(b"SQLite format 3\x00"):
         raise SettingsError(f"« {shown} » n'est pas une base SQLite (c'est un fichier d'un autre type) : vérifiez le "
                             "paramètre base ou --db.")
+    if writing and not os.access(path, os.W_OK):
+        raise SettingsError(f"La base Gestan « {shown} » est en lecture seule : donnez les droits d'écriture sur ce "
+                            "fichier (et sur son dossier, où SQLite écrit son journal).")
+    if writing and not os.access(folder, os.W_OK):
+        raise SettingsError(f"Le dossier « {folder.absolute()} » de la base Gestan est en lecture seule : SQLite doit "
+                            "y écrire son journal ; donnez les droits d'écriture sur ce dossier.")
 
 
 def _odbc_value(value: str) -> str:

@@ -89,6 +89,9 @@ RULES = (
     Rule("pas une base", "« {path} » n'est pas une base SQLite (c'est un fichier d'un autre type) : vérifiez le "
                          "paramètre base ou --db.",
          natives={_SQLITE: (26,)}, pattern=r"file is not a database"),
+    Rule("ouverture", "La base Gestan « {path} » ne peut être ni ouverte ni créée (dossier absent, droits refusés "
+                      "ou chemin trop long) : vérifiez le paramètre base ou --db.",
+         natives={_SQLITE: (14,)}, pattern=r"unable to open database file"),
     Rule("endommagée", "La base Gestan « {path} » est endommagée : restaurez une sauvegarde.",
          natives={_SQLITE: (11,)}, pattern=r"malformed"),
     Rule("disque plein", "Le disque de la base Gestan est plein : rien n'a pu être écrit ({base}).",
