@@ -12,12 +12,12 @@ ENGLISH = re.compile(r"\b(the|error|failed|does|not|denied|unable|cannot|can't|f
 
 def one_french_sentence(err: str) -> str:
     """The single line of `err`, checked: capital or « first, a final full stop, no English outside the
-    names it quotes (« … ») and the base it names (an URL)."""
+    names it quotes (« … »), the paths and the base (an URL) it names."""
     assert "Traceback" not in err, err
     lines = [line for line in err.strip().splitlines() if line.strip()]
     assert len(lines) == 1, err
     text = lines[0]
     assert (text[0].isupper() or text.startswith("«")) and text.endswith("."), text
-    plain = re.sub(r"«[^»]*»|\S+://\S+", "", text)
+    plain = re.sub(r"«[^»]*»|\S*[/\\]\S*", "", text)  # quoted names, paths and URLs
     assert not ENGLISH.search(plain), text
     return text

@@ -62,7 +62,10 @@ def sqlite_path(parsed) -> Path | None:
 
 def make_engine(url: str, *, from_settings: bool = False, lock_wait_s: int = 30, read_only: bool = False,
                 must_exist: bool = True) -> Engine:
-    engine = _make_engine(url, from_settings, waits(lock_wait_s), read_only, must_exist)
+    bounds = waits(lock_wait_s)
+    engine = _make_engine(url, from_settings, bounds, read_only, must_exist)
+    details.info("Base : %s ; attentes : connexion %d s, verrou %d s, instruction %d s.", _redact(url),
+                 bounds.connect_s, bounds.lock_s, bounds.statement_s)
     # Messages name the base as the user wrote it, password masked: never the rewritten ODBC string.
     engine.addin_display_url = _redact(url)
     return engine
@@ -106,8 +109,6 @@ def _make_engine(url, from_settings, bounds: Waits, read_only, must_exist) -> En
             except Exception:  # noqa: BLE001 - a driver refusing the attribute (psqlODBC) keeps its own
                 details.info("Le pilote ODBC refuse un délai par instruction ; seul le délai de connexion s'applique.")
 
-    details.info("Base : %s ; attentes : connexion %d s, verrou %d s, instruction %d s.", _redact(url),
-                 bounds.connect_s, bounds.lock_s, bounds.statement_s)
     return engine
 
 
