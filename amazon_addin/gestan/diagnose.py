@@ -66,7 +66,7 @@ RULES = (
     Rule("pg_hba", "Le serveur PostgreSQL refuse les connexions de ce poste pour cet utilisateur et cette base "
                    "(règles pg_hba.conf) : l'administrateur doit les autoriser ({base}).",
          pattern=r"no pg_hba\.conf entry"),
-    Rule("base absente", "La base « {name} » n'existe pas sur le serveur : faites-la créer (CREATE DATABASE) ou "
+    Rule("base absente", "La base « {name} » n'existe pas sur le serveur : faites-la créer par son administrateur, ou "
                          "corrigez son nom dans l'adresse ({base}).",
          sqlstates=("3D000",), natives={_MYSQL: (1049,)},
          pattern=r"""database "(?P<name>[^"]*)" does not exist|unknown database '(?P<name2>[^']*)'"""),

@@ -181,14 +181,22 @@ def _refuse_collisions(tables: dict, columns: dict) -> None:
         other = seen.setdefault(real.casefold(), ref)
         if other != ref:
             raise SettingsError(f"Fichier de correspondance : les tables de référence « {other} » et « {ref} » "
-                                f"désignent la même table réelle « {real} » ; chacune doit avoir la sienne.")
+                                f"désignent la même table réelle{_spelled(mapping.table(other), real)} ; chacune doit "
+                                "avoir la sienne.")
         cols: dict[str, str] = {}
         for name, *_ in REFERENCE[ref]:
             real_col = mapping.column(ref, name)
             first = cols.setdefault(real_col.casefold(), name)
             if first != name:
                 raise SettingsError(f"Fichier de correspondance : « {ref}.{first} » et « {ref}.{name} » désignent la "
-                                    f"même colonne réelle « {real_col} » ; chacune doit avoir la sienne.")
+                                    f"même colonne réelle{_spelled(mapping.column(ref, first), real_col)} ; chacune "
+                                    "doit avoir la sienne.")
+
+
+def _spelled(first: str, second: str) -> str:
+    if first == second:
+        return f" « {first} »"
+    return f" (« {first} » et « {second} » : la plupart des bases ne distinguent pas les majuscules)"
 
 
 class Schema:
