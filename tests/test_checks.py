@@ -260,3 +260,22 @@ def test_real_2017_sample_orders(tmp_path):
     assert orders["407-8251065-5874724"].shipping.postcode == "07100"
     assert orders["404-7240787-0270752"].buyer_name == "Cécile HONXA"
     assert sum(o.total_ttc for o in orders.values()) == Decimal("174.73")  # awk over the file agrees
+
+
+def test_no_suggestion_fails_its_own_check(tmp_path):
+    """E_COMMANDE_INCOHERENTE once suggested the first row's « France », itself an E_PAYS error; a negative
+    tax is no suggestion for a tax cell either."""
+    first = row(order_id="405-0000000-0000001", ship_country="France")
+    second = row(order_id="405-0000000-0000001", order_item_id="2", ship_country="FR")
+    taxed = row(order_id="405-0000000-0000002", item_price="10.00", vat_exclusive_item_price="12.00",
+                item_tax="2.00")  # TTC − HT = −2.00: not a tax anyone may type
+    result = check(tmp_path, [first, second, taxed])
+    found = {(f.cell, f.code): f.suggestion for f in result.findings}
+    country = col("ship-country")
+    assert found[(f"{country}2", "E_PAYS")] == "FR"
+    assert found[(f"{country}3", "E_COMMANDE_INCOHERENTE")] is None
+    assert found[(f"{col('item-tax')}4", "E_TVA_INCOHERENTE")] is None
+    # A valid first row is still what the other rows are told to match.
+    coherent = check(tmp_path, [row(order_id="405-0000000-0000001", ship_city="Lyon"),
+                                row(order_id="405-0000000-0000001", order_item_id="2", ship_city="Paris")])
+    assert [(f.code, f.suggestion) for f in coherent.findings] == [("E_COMMANDE_INCOHERENTE", "Lyon")]

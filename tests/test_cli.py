@@ -158,3 +158,18 @@ def test_example_exports_in_the_repository():
     assert {f["code"] for f in data["findings"]} == {
         "E_CARACTERES", "E_COMMANDE_INCOHERENTE", "E_QUANTITE", "W_CP_COMPLETE", "E_TVA_INCOHERENTE",
         "E_MONTANT", "E_PAYS"}
+
+
+def test_summary_counts_per_code_then_first_findings_then_where_to_see_all(tmp_path):
+    rows = [row(order_id=f"405-0000000-{n:07d}", quantity_purchased="0" if n % 10 == 0 else "1",
+                item_tax="0.00", vat_exclusive_item_price="") for n in range(1, 31)]
+    path = write_txt(tmp_path / "many.txt", rows)
+    code, out, err = run("verifier", path, "--json")
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[2:4] == ["       3 × E_QUANTITE (Quantité invalide)", "      27 × W_TVA_CALCULEE (TVA calculée)"]  # 3 rows cannot be built
+    assert "2 [avertissement] W_TVA_CALCULEE" in lines[4]  # then the findings, in sheet order
+    assert "… et 10 autre(s) ; tout voir : --out annote.xlsx" in err
+    # An amount's suggestion as a French user types it; JSON keeps Amazon's dot.
+    assert "→ 4,00" in err and "→ 4.00" not in err
+    assert {f["suggestion"] for f in json.loads(out)["findings"] if f["code"] == "W_TVA_CALCULEE"} == {"4.00"}

@@ -71,13 +71,32 @@ def test_appliquer_writes_suggestions_in_green(tmp_path):
     export = write_txt(tmp_path / "export.txt", [order(1, buyer_name="JÃ¼rgen", ship_postal_code="7100",
                                                         ship_city="Roiffieux")])
     copy = tmp_path / "corrige.xlsx"
-    code, _, _ = cli("verifier", export, "--out", copy, "--appliquer")
+    code, out, err = cli("verifier", export, "--out", copy, "--appliquer", "--json")
     ws = openpyxl.load_workbook(copy)["Commandes"]
     assert ws["F2"].value == "Jürgen" and fill(ws, "F2") == GREEN
     assert ws["W2"].value == "07100" and fill(ws, "W2") == GREEN
-    # The corrected copy now verifies clean and could be integrated.
+    # What is reported is what remains in the copy, not what was found before the corrections.
+    assert code == 0 and json.loads(out) == {"findings": [], "orders": 1, "corrections": 2}
+    assert "2 cellule(s) corrigée(s)" in err and "0 erreur(s), 0 avertissement(s)" in err
+    assert "Aucune erreur" in err and "E_CARACTERES" not in err
+    # The corrected copy verifies clean and could be integrated.
     code, out, _ = cli("verifier", copy, "--json")
     assert code == 0 and json.loads(out)["findings"] == []
+
+
+def test_amount_suggestions_in_french_decimals_and_written_as_numbers(tmp_path):
+    export = write_txt(tmp_path / "export.txt", [order(1, item_price="24.00", item_tax="3.50",
+                                                        vat_exclusive_item_price="20.00")])
+    annotated, fixed = tmp_path / "annote.xlsx", tmp_path / "corrige.xlsx"
+    code, out, err = cli("verifier", export, "--out", annotated, "--json")
+    (f,) = json.loads(out)["findings"]
+    assert code == 1 and (f["code"], f["suggestion"]) == ("E_TVA_INCOHERENTE", "4.00")
+    book = openpyxl.load_workbook(annotated)
+    assert "À mettre à la place : 4,00" in book["Commandes"][f["cell"]].comment.text
+    assert book["Contrôles"]["G2"].value == "4,00" and "→ 4,00" in err
+    code, _, _ = cli("verifier", export, "--out", fixed, "--appliquer")
+    cell = openpyxl.load_workbook(fixed)["Commandes"][f["cell"]]
+    assert code == 0 and cell.value == 4.0 and cell.data_type == "n" and cell.number_format == "0.00"
 
 
 def test_second_run_clears_only_its_own_marks(tmp_path, headless):

@@ -60,6 +60,10 @@ def test_integrate_then_again_changes_nothing(tmp_path, base):
     assert summary["customers_created"] == 1  # the same buyer in two orders
     assert summary["products_created"] == 1 and summary["stock_movements"] == 2
     assert summary["postal_codes_added"] == 0  # 45000 Orléans is in the demo table
+    # What was created is listed, in the text as in the JSON.
+    assert summary["created_products"] == [{"code": "NOUVEAU-1", "libelle": "Nouveauté"}]
+    assert summary["added_postal_codes"] == [] and "Code(s) postal" not in err
+    assert "Produit(s) créé(s) : NOUVEAU-1 « Nouveauté »." in err
     assert summary["invoices"] == [{"commande": "405-0000001-0000000", "numero": "FA2026000001"},
                                    {"commande": "405-0000002-0000000", "numero": "FA2026000002"}]
     totals = query(base, "select numero, total_ht, total_tva, total_ttc from factures order by numero")
@@ -127,6 +131,9 @@ def test_customers_dedup(tmp_path, base):
     code, out, err = cli("integrer", export, "--db", base.url, "--json")
     assert code == 0, err
     assert json.loads(out)["customers_created"] == 3
+    assert sorted((c["pays"], c["code_postal"], c["ville"]) for c in json.loads(out)["added_postal_codes"]) == [
+        ("BE", "1050", "Ixelles"), ("FR", "75116", "Paris")]
+    assert "Code(s) postal(aux) ajouté(s) : " in err and "FR 75116 Paris" in err and "BE 1050 Ixelles" in err
     clients = query(base, "select cle from clients order by id")
     assert clients == [("aze helene|75116|FR",), ("aze helene|69006|FR",), ("TVA:BE0403019261",)]
     # Postal codes: 75116 Paris, 1000 Bruxelles (known), 1050 Ixelles; each added once.

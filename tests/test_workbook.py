@@ -382,3 +382,27 @@ def test_a_password_in_the_sources_is_refused(tmp_path):
     with pytest.raises(B.BuildError, match="mot de passe"):
         B.build_workbook(out, src_dir=tmp_path)
     assert not out.exists(), "nothing is written when a source is refused"
+
+
+def test_build_workbook_writes_where_out_says_default_the_current_folder(tmp_path, built):
+    """Never into the installed package's tree: --out DOSSIER, else the current folder."""
+    import subprocess
+    import sys
+
+    committed = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in COMMITTED.glob("AmazonImport.*")}
+    out = tmp_path / "classeurs"
+    for args, where in ((["--out", out], out), ([], tmp_path)):
+        proc = subprocess.run([sys.executable, "-m", "amazon_addin", "build-workbook", *map(str, args)],
+                              capture_output=True, cwd=tmp_path, timeout=300)
+        assert proc.returncode == 0, proc.stderr.decode("utf-8")
+        assert {p.name: p.read_bytes() for p in where.glob("AmazonImport.*")} == built
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in COMMITTED.glob("AmazonImport.*")} == committed
+
+
+def test_build_dependency_is_the_build_extra_named_in_the_readme():
+    import tomllib
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    pin = f"pyOpenVBA=={B.PYOPENVBA_VERSION}"
+    assert pin in extras["build"] and pin in extras["test"]  # the workbook tests build it too
+    assert 'pip install -e ".[build]"' in (REPO / "README.md").read_text(encoding="utf-8")
