@@ -64,7 +64,8 @@ def _entry(func):
 
 
 def settings_for(book) -> Settings:
-    """amazon_addin.toml (or ~/amazon_addin.toml), overridden by the workbook's `Paramètres` sheet."""
+    """amazon_addin.toml (AMAZON_ADDIN_CONFIG, else ./ or ~/amazon_addin.toml), overridden by the workbook's
+    `Paramètres` sheet."""
     base = load(os.environ.get("AMAZON_ADDIN_CONFIG"))
     sheet = A.find_sheet(book, A.SETTINGS_SHEET)
     if sheet is None:
@@ -76,7 +77,17 @@ def settings_for(book) -> Settings:
             key = row[0].strip()
             if row[1] is not None and str(row[1]).strip() != "":
                 pairs[key] = row[1]
-    return from_mapping(pairs, base, source=f"la feuille « {A.SETTINGS_SHEET} »")
+    return from_mapping(pairs, base, source=f"la feuille « {A.SETTINGS_SHEET} »", folder=_book_folder(book))
+
+
+def _book_folder(book) -> Path | None:
+    """Relative paths in the sheet start from the workbook's folder, as those of a file start from its own
+    (None for a workbook never saved, or kept online)."""
+    try:
+        path = Path(str(book.fullname))
+    except Exception:  # noqa: BLE001 - a name Excel cannot give is no reason to refuse the settings
+        return None
+    return path.parent if path.is_absolute() and path.parent.is_dir() else None
 
 
 def verify_book(book, settings: Settings, addin: bool = False, status=None):
@@ -166,15 +177,12 @@ def parametres(book, addin=False, status=None):
         if current.base_explicite:
             from sqlalchemy import select
 
-            from .gestan import open_gestan
+            from .gestan import open_gestan, speaking
 
             engine, schema = open_gestan(current, read_only=True)
-            try:
-                with engine.connect() as conn:
-                    families = [(r.code, r.libelle) for r in conn.execute(
-                        select(schema.familles.c.code, schema.familles.c.libelle).order_by(schema.familles.c.code))]
-            finally:
-                engine.dispose()
+            with speaking(engine), engine.connect() as conn:
+                families = [(r.code, r.libelle) for r in conn.execute(
+                    select(schema.familles.c.code, schema.familles.c.libelle).order_by(schema.familles.c.code))]
     except AddinError as exc:
         families = [("?", exc.message)]
     sheet = A.get_or_add_sheet(book, A.SETTINGS_SHEET)

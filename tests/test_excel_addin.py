@@ -248,3 +248,23 @@ def test_hostile_text_stays_text_in_every_cell_written(tmp_path, headless):
     assert wb["Alertes stock"]["B2"].value == '=HYPERLINK("http://x")'
     preview = [c.value for line in wb["Aperçu"].iter_rows() for c in line]
     assert HOSTILE[0] in preview and HOSTILE[3] in preview
+
+
+def test_relative_paths_of_the_settings_sheet_start_from_the_workbook_folder(tmp_path, headless, monkeypatch):
+    folder = tmp_path / "Gestan"
+    folder.mkdir()
+    (folder / "noms.toml").write_text('[factures]\nnumero = "FAC_NUM"\n', encoding="utf-8")
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    params = book.sheets.add("Paramètres", after=book.sheets[0])
+    params.range("A1").value = [["base", "sqlite:///gestan.db"], ["mapping", "noms.toml"]]
+    book.save(str(folder / "AmazonImport.xlsx"))
+    book.close()
+    monkeypatch.chdir(tmp_path)  # Excel's current folder is not the workbook's
+    monkeypatch.setenv("AMAZON_ADDIN_CONFIG", "")
+    reopened = E.open_book(folder / "AmazonImport.xlsx")
+    try:
+        s = ribbon.settings_for(reopened)
+    finally:
+        reopened.close()
+    assert s.base == f"sqlite:///{(folder / 'gestan.db').as_posix()}" and s.mapping == str(folder / "noms.toml")

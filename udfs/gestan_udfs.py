@@ -25,7 +25,10 @@ def _gestan(config: str | None):
 
 
 def _scalar(query_builder):
+    from sqlalchemy.exc import SQLAlchemyError
+
     from amazon_addin.errors import AddinError
+    from amazon_addin.gestan.connect import describe_error, display_url
 
     try:
         engine, schema = _gestan(os.environ.get("AMAZON_ADDIN_CONFIG"))
@@ -33,6 +36,8 @@ def _scalar(query_builder):
             return conn.execute(query_builder(schema)).scalar()
     except AddinError as exc:
         return f"#GESTAN : {exc.message}"
+    except SQLAlchemyError as exc:  # the cell says why in French, never the driver's English
+        return f"#GESTAN : {describe_error(exc, display_url(engine))}"
 
 
 @xw.func
