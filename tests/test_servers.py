@@ -154,20 +154,24 @@ def test_server_going_away_mid_run(tmp_path, kind):
         name = backend.url.split("/")[-1].split("?")[0]
         admin_url = backend._admin
         outcomes = set()
-        for delay in (0.4, 0.8, 1.2, 1.6):
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        if kind == "postgresql":
+            sessions = text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()")
+        else:
+            sessions = text("SELECT id FROM information_schema.processlist WHERE db = :d AND id <> CONNECTION_ID()")
+        for delay in (0.0, 0.2, 0.4, 0.8):  # after the integration's own connection is seen, not after a guess
             proc = subprocess.Popen([sys.executable, "-m", "amazon_addin", "integrer", str(export), "--db",
                                      backend.url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-            time.sleep(delay)
-            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            pids = []
             with admin.connect() as conn:
-                if kind == "postgresql":
-                    conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": name})
-                else:
-                    for (pid,) in conn.execute(text("SELECT id FROM information_schema.processlist "
-                                                    "WHERE db = :d AND id <> CONNECTION_ID()"), {"d": name}):
+                while not pids and proc.poll() is None:
+                    pids = [pid for (pid,) in conn.execute(sessions, {"d": name})]
+                time.sleep(delay)
+                for pid in pids:
+                    if kind == "postgresql":
+                        conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+                    else:
                         conn.execute(text(f"KILL CONNECTION {int(pid)}"))
-            admin.dispose()
             out, err = proc.communicate(timeout=180)
             err = err.decode("utf-8")
             assert "Traceback" not in err
@@ -177,6 +181,7 @@ def test_server_going_away_mid_run(tmp_path, kind):
             assert proc.returncode == 3, err
             assert len(err.strip().splitlines()) == 1 and "rien n'a été écrit" in err, err
             assert backend.dump() == before
+        admin.dispose()
         code, out, err = cli("integrer", export, "--db", backend.url, "--json")
         assert code == 0, err
         assert backend.query("select count(*) from factures") == [(3000,)]
