@@ -40,6 +40,8 @@ class Rule:
 
 
 _MYSQL, _SQLITE, _OS = "mysql", "sqlite", "os"
+_NO_DRIVER = ("Pilote ODBC « {driver} » introuvable sur ce poste (pilotes installés : {drivers}) : corrigez driver= "
+              "dans l'adresse, ou installez ce pilote ({base}).")
 
 RULES = (
     Rule("occupée", "La base Gestan est occupée par une autre intégration ; réessayez dans un instant ({base}).",
@@ -97,15 +99,13 @@ RULES = (
     Rule("disque plein", "Le disque de la base Gestan est plein : rien n'a pu être écrit ({base}).",
          sqlstates=("53100",), natives={_SQLITE: (13,), _MYSQL: (1021, 1114), _OS: (E.ENOSPC,)},
          pattern=r"disk (is )?full|no space left"),
-    Rule("pilote ODBC", "Pilote ODBC « {driver} » introuvable sur ce poste (pilotes installés : {drivers}) : "
-                        "corrigez driver= dans l'adresse, ou installez ce pilote ({base}).",
+    Rule("pilote ODBC", _NO_DRIVER,
          sqlstates=("IM003",), pattern=r"can't open lib|driver could not be loaded"),
     Rule("DSN", "Le DSN ODBC « {dsn} » n'existe pas sur ce poste : créez-le (Windows : « Sources de données ODBC "
                 "64 bits » ; Linux : odbc.ini) ou corrigez l'adresse ({base}).",
          sqlstates=("IM002",), pattern=r"data source name not found", needs="dsn"),
     # Windows' driver manager answers IM002 for an unknown driver name too.
-    Rule("pilote ODBC", "Pilote ODBC « {driver} » introuvable sur ce poste (pilotes installés : {drivers}) : "
-                        "corrigez driver= dans l'adresse, ou installez ce pilote ({base}).",
+    Rule("pilote ODBC", _NO_DRIVER,
          sqlstates=("IM002",), pattern=r"data source name not found|no default driver", needs="driver"),
     Rule("hôte inconnu", "Le serveur « {host} » de la base Gestan est inconnu (nom introuvable) : vérifiez "
                          "l'adresse ({base}).",
