@@ -223,12 +223,12 @@ def test_the_bombs_are_real(corpus):
     assert size < 2 * 1024 ** 2
 
 
-# ------------------------------------------------------------------------- what stays uncovered
+# ------------------------------------------------------------------ what the up-front scans take at its word
 
 def big_sheet_with_far_cell(path: Path) -> Path:
     """A sheet of more than `SHEET_FULL_SCAN_MAX` bytes of XML (~6 500 orders of ~2.7 KB), no `<dimension>`
     (openpyxl's streaming writer omits it too), and one valued cell in XFD1048576."""
-    from amazon_addin.reader import SHEET_FULL_SCAN_MAX
+    from amazon_addin.defences import SHEET_FULL_SCAN_MAX
 
     sheet = B.sheet_xml(B._order_grid(SHEET_FULL_SCAN_MAX // 2500), extra=B.FAR_CELL)
     if len(sheet) <= SHEET_FULL_SCAN_MAX:
@@ -236,23 +236,31 @@ def big_sheet_with_far_cell(path: Path) -> Path:
     return B.with_sheet(path, sheet)
 
 
-READ_WITH_FULL_SCAN = (
-    "import sys\nfrom amazon_addin import reader\nreader.SHEET_FULL_SCAN_MAX = 1 << 40\n"
-    "try:\n    reader.read_table(sys.argv[1])\nexcept reader.ReadError as e:\n    print(e.message)\n")
-
-
-@pytest.mark.xfail(strict=True, reason="a large sheet (> SHEET_FULL_SCAN_MAX of XML) is trusted without reading "
-                                       "every cell: a crafted one with a far valued cell still aborts calamine")
-def test_large_crafted_sheet_is_not_scanned(tmp_path, workdir):
+def test_large_crafted_sheet_cannot_abort_the_add_in(tmp_path, workdir):
+    """Too large to be scanned up front, the sheet is read in the child process, which dies on its memory
+    limit; the add-in says why, with the cell, as the up-front scan would have."""
     path = big_sheet_with_far_cell(tmp_path / "grande.xlsx")
     run = run_cli(["verifier", path, "--json"], cwd=workdir)
-    assert run.rc == 2 and B.SPAN in run.err, run
+    assert_no_crash(run)
+    assert run.rc == 2, run
+    assert_one_french_sentence(run, B.SPAN)
+    assert "XFD1048576" in run.err, run
 
 
-def test_the_full_scan_closes_that_gap(tmp_path):
-    """Raising `SHEET_FULL_SCAN_MAX` (one constant) refuses the same file with its sentence."""
-    path = big_sheet_with_far_cell(tmp_path / "grande.xlsx")
-    proc = subprocess.run([sys.executable, "-c", READ_WITH_FULL_SCAN, str(path)], capture_output=True,
-                          cwd=ROOT, timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert B.SPAN.encode() in proc.stdout and b"XFD1048576" in proc.stdout
+def test_a_dying_reader_is_one_sentence(tmp_path, caplog):
+    """Whatever kills calamine (here: a memory limit far below what the sheet needs, so Rust aborts) ends the
+    child, never the add-in: one French sentence, and the child's last words in the add-in's log."""
+    import dataclasses
+
+    from amazon_addin import defences, isolated
+    from amazon_addin.errors import ReadError
+
+    path = B.with_sheet(tmp_path / "petit.xlsx", B.sheet_xml(B._order_grid(2000)))
+    inspected = defences.inspect_workbook(path, "xlsx", 200, choose=lambda sheets: 0)
+    assert isolated.read_sheet(path, inspected)[0][0][0] == "order-id"  # with its real limit, it reads
+    starved = dataclasses.replace(inspected, memory_limit=20 << 20)
+    with caplog.at_level("WARNING", logger="amazon_addin"), pytest.raises(ReadError) as refused:
+        isolated.read_sheet(path, starved)
+    assert "n'a pas pu être lu jusqu'au bout" in refused.value.message
+    assert "petit.xlsx" in refused.value.message
+    assert "isolated read of petit.xlsx died" in caplog.text and "memory allocation" in caplog.text
