@@ -229,3 +229,35 @@ def test_hostile_text_stays_text_in_every_cell_written(tmp_path, headless):
     assert wb["Alertes stock"]["B2"].value == '=HYPERLINK("http://x")'
     preview = [c.value for line in wb["Aperçu"].iter_rows() for c in line]
     assert HOSTILE[0] in preview and HOSTILE[3] in preview
+
+
+CONTROLS = "\x01\x07\x0b\x0c\x1b\x1f\x7f"  # no CR or LF: a .txt export ends its lines there
+
+
+def test_control_characters_round_trip_in_the_annotated_copy(tmp_path):
+    """An export whose texts hold every kind of control character (the very files Vérifier exists for):
+    the copy is written, each such cell holds its original text (as Excel stores it: `_xHHHH_`), is marked
+    E_CARACTERES with its French note, and the corrected copy is clean."""
+    from amazon_addin.reader import read_table
+
+    first = {"product-name": f"Bol{CONTROLS}bleu", "recipient-name": "Zoé\x0bMartin",
+             "ship-address-1": "1 rue\x1f des Lilas _x0041_", "buyer-name": "Jean\x07Dupont"}
+    second = {"product-name": "Tasse\x1b\x00"}
+    export = write_txt(tmp_path / "export.txt", [order(1, **{k.replace("-", "_"): v for k, v in first.items()}),
+                                                 order(2, product_name=second["product-name"])])
+    copy = tmp_path / "annote.xlsx"
+    code, out, err = cli("verifier", export, "--out", copy, "--json")
+    assert code == 1, err
+    marked = {f["cell"] for f in json.loads(out)["findings"] if f["code"] == "E_CARACTERES"}
+    table = read_table(copy)  # the add-in's own reader: calamine, in its child process
+    wb = openpyxl.load_workbook(copy)
+    for i, texts in enumerate((first, second)):
+        for column, text in texts.items():
+            cell = table.cell(i, column)
+            assert table.value(i, column) == text, cell
+            assert cell in marked, (cell, marked)
+            assert "Caractères non reconnus" in wb["Commandes"][cell].comment.text
+    fixed = tmp_path / "corrige.xlsx"
+    code, _, err = cli("verifier", export, "--out", fixed, "--appliquer")
+    code, out, err = cli("verifier", fixed, "--json")
+    assert "E_CARACTERES" not in {f["code"] for f in json.loads(out)["findings"]}, out
