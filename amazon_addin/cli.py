@@ -257,10 +257,13 @@ COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_i
 def main(argv: list[str] | None = None) -> int:
     import logging
 
+    from . import audit
+
     # Libraries log to stderr when nothing is configured (SQLAlchemy's pool prints a traceback when it
     # cannot roll back a dead connection, psycopg its pipeline errors); the user gets our one French
-    # sentence instead, and the audit log keeps the facts.
+    # sentence instead, and the add-in's log keeps the facts.
     logging.getLogger().addHandler(logging.NullHandler())
+    audit.setup()
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
@@ -284,8 +287,9 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         if os.environ.get("AMAZON_ADDIN_DEBUG"):
             raise
-        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : relancez avec "
-                         "AMAZON_ADDIN_DEBUG=1 et signalez ce message.\n")
+        where = audit.unexpected(f"amazon-addin {args.command}", exc)
+        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : rien n'a été écrit dans Gestan ; "
+                         f"{where}. Signalez ce message.\n")
         return 2
 
 

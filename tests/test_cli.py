@@ -145,3 +145,22 @@ def test_example_exports_in_the_repository():
     assert {f["code"] for f in data["findings"]} == {
         "E_CARACTERES", "E_COMMANDE_INCOHERENTE", "E_QUANTITE", "W_CP_COMPLETE", "E_TVA_INCOHERENTE",
         "E_MONTANT", "E_PAYS"}
+
+
+def test_an_unexpected_error_is_kept_in_the_log(tmp_path):
+    """The command line meets a bug: one French sentence naming the log, the traceback in the log."""
+    import os
+
+    log = tmp_path / "amazon_addin.log"
+    export = write_txt(tmp_path / "e.txt", [row()])
+    forced = ("import sys, amazon_addin.checks as checks, amazon_addin.cli as cli\n"
+              "def broken(*a, **k):\n    raise KeyError('bug forcé')\n"
+              "checks.verify_table = broken\nsys.exit(cli.main(sys.argv[1:]))\n")
+    proc = subprocess.run([sys.executable, "-c", forced, "verifier", str(export)], capture_output=True, cwd=ROOT,
+                          env={**os.environ, "AMAZON_ADDIN_LOG": str(log)}, timeout=120)
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "Erreur interne inattendue (KeyError)" in err and str(log) in err
+    text = log.read_text(encoding="utf-8")
+    assert "unexpected error in amazon-addin verifier" in text and "KeyError: 'bug forcé'" in text
+    assert "in broken" in text

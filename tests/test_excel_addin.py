@@ -147,6 +147,30 @@ def test_errors_become_one_french_box(tmp_path, headless):
     book.close()
 
 
+def test_an_unexpected_error_is_kept_in_the_log(tmp_path, headless, monkeypatch):
+    """A ribbon button that meets a bug: the box names the log file, which holds the traceback (stderr is
+    deleted by xlwings when Python ends normally, so it cannot be there)."""
+    log = tmp_path / "journal" / "amazon_addin.log"
+    monkeypatch.setenv("AMAZON_ADDIN_LOG", str(log))
+    export = write_txt(tmp_path / "e.txt", [order(1)])
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    book.set_mock_caller()
+    assert "ligne(s) chargée(s)" in ribbon.charger(path=str(export))
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("bug forcé par le test")
+
+    monkeypatch.setattr(A, "apply_marks", broken)
+    msg = ribbon.verifier()
+    assert "Erreur inattendue (ZeroDivisionError)" in msg and str(log) in msg, msg
+    text = log.read_text(encoding="utf-8")
+    assert "unexpected error in ribbon verifier" in text
+    assert "Traceback (most recent call last)" in text and "ZeroDivisionError: bug forcé par le test" in text
+    assert "in broken" in text  # the whole traceback, down to the failing frame
+    book.close()
+
+
 def test_round_trips_10k_rows_100_bad_cells(tmp_path, headless):
     rows = [order(n // 2 + 1, sku=f"S{n % 50}") for n in range(10_000)]
     for n in range(0, 10_000, 100):
