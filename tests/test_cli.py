@@ -16,7 +16,7 @@ FR_2017 = SAMPLES / "akretion-connector-amazon__5724843814017999.csv"
 
 def run(*args, cwd=None):
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
-                          cwd=cwd or ROOT, timeout=120)
+                          cwd=cwd or ROOT, timeout=600)
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     assert "Traceback" not in err and "Traceback" not in out
     return proc.returncode, out, err
@@ -157,7 +157,7 @@ def test_an_unexpected_error_is_kept_in_the_log(tmp_path):
               "def broken(*a, **k):\n    raise KeyError('bug forcé')\n"
               "checks.verify_table = broken\nsys.exit(cli.main(sys.argv[1:]))\n")
     proc = subprocess.run([sys.executable, "-c", forced, "verifier", str(export)], capture_output=True, cwd=ROOT,
-                          env={**os.environ, "AMAZON_ADDIN_LOG": str(log)}, timeout=120)
+                          env={**os.environ, "AMAZON_ADDIN_LOG": str(log)}, timeout=600)
     err = proc.stderr.decode("utf-8")
     assert proc.returncode == 2 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and "Erreur interne inattendue (KeyError)" in err and str(log) in err

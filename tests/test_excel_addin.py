@@ -29,7 +29,7 @@ def order(n, **kw):
 
 def cli(*args, cwd=None):
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
-                          cwd=cwd or ROOT, timeout=300)
+                          cwd=cwd or ROOT, timeout=600)
     assert "Traceback" not in proc.stderr.decode("utf-8")
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
