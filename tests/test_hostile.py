@@ -249,20 +249,24 @@ def test_large_crafted_sheet_cannot_abort_the_add_in(tmp_path, workdir):
     assert "XFD1048576" in run.err, run
 
 
-def test_a_dying_reader_is_one_sentence(tmp_path, caplog):
+def test_a_dying_reader_is_one_sentence(tmp_path, monkeypatch):
     """Whatever kills calamine (here: a memory limit far below what the sheet needs, so Rust aborts) ends the
     child, never the add-in: one French sentence, and the child's last words in the add-in's log."""
     import dataclasses
 
-    from amazon_addin import defences, isolated
+    from amazon_addin import audit, defences, isolated
     from amazon_addin.errors import ReadError
 
+    log = tmp_path / "amazon_addin.log"
+    monkeypatch.setenv("AMAZON_ADDIN_LOG", str(log))
+    audit.setup()
     path = B.with_sheet(tmp_path / "petit.xlsx", B.sheet_xml(B._order_grid(2000)))
     inspected = defences.inspect_workbook(path, "xlsx", 200, choose=lambda sheets: 0)
     assert isolated.read_sheet(path, inspected)[0][0][0] == "order-id"  # with its real limit, it reads
     starved = dataclasses.replace(inspected, memory_limit=20 << 20)
-    with caplog.at_level("WARNING", logger="amazon_addin"), pytest.raises(ReadError) as refused:
+    with pytest.raises(ReadError) as refused:
         isolated.read_sheet(path, starved)
     assert "n'a pas pu être lu jusqu'au bout" in refused.value.message
     assert "petit.xlsx" in refused.value.message
-    assert "isolated read of petit.xlsx died" in caplog.text and "memory allocation" in caplog.text
+    text = log.read_text(encoding="utf-8")
+    assert "isolated read of petit.xlsx died" in text and "memory allocation" in text
