@@ -13,10 +13,12 @@ Where each part comes from:
   - `.xlam`: `quickstart_addin.xlam`, whose `xlwings` module is xlwings' custom add-in variant
     (`xlwings_custom_addin.bas`): it runs Python for `ActiveWorkbook` rather than `ThisWorkbook`, and reads
     its settings from the sheet `<PROJECT_NAME>.conf`. PROJECT_NAME is renamed from "myaddin" to
-    "amazonimport", as xlwings' documentation tells custom add-ins to do.
-  In both, `Module1` is removed and the standard module `AmazonRibbon` is added from
-  `workbook/src/AmazonRibbon.bas` (cp1252, CRLF); in the add-in every `r.<function>()` call gains
-  `addin=True`.
+    "amazonimport", as xlwings' documentation tells custom add-ins to do, and the VBA project itself is
+    renamed from "MyAddin" to "AmazonImport".
+  In both, `Module1` is removed, a document module is added for any sheet whose code name has none (as
+  Excel would), and the standard module `AmazonRibbon` is added from `workbook/src/AmazonRibbon.bas`
+  (cp1252, CRLF); in the add-in every `r.<function>()` call gains `addin=True`. `vba_project.py` then puts
+  right where pyOpenVBA's streams differ from Excel's.
 - `xl/theme/theme1.xml`: copied from the same xlwings workbook.
 - `customUI/customUI14.xml`: `workbook/src/customUI14.xml`, related from `_rels/.rels`.
 - The sheets (from `workbook/src/parametres.toml` and `workbook/src/xlwings_conf.toml`), styles, workbook,
