@@ -115,7 +115,7 @@ def packaged_workbook(name: str) -> Path:
 
 
 def _target_xlsm(where: str) -> Path:
-    path = Path(where).expanduser()
+    path = Path(os.path.expandvars(where)).expanduser()  # %USERPROFILE%\Documents typed in PowerShell too
     if path.suffix.lower() != ".xlsm":
         path = path / B.XLSM_NAME
     if not path.parent.is_dir():
@@ -275,7 +275,7 @@ def install(classeur: str | None = None) -> list[str]:
     finally:
         if record.lines or record.files:
             record.save()
-    return said + ["", f"Complément : {xlam}", f"Python d'AmazonImport : {sys.executable}", "", TICK_IT]
+    return said + ["", TICK_IT]
 
 
 def uninstall() -> list[str]:
