@@ -516,8 +516,8 @@ def test_every_sheet_code_name_has_its_document_module(built, files):
 # https://github.com/OfficeDev/office-fluent-ui-command-identifiers (commit b230a0df45036b2d5e8b49ebf368b3f90ada8d63,
 # 2024-03-18): the files "Office 2013/excelcontrols.xlsx", "Office 2016/…", "Office 2019/…" and "Microsoft 365/
 # {Current Channel, Monthly Enterprise Channel, Semi-Annual Enterprise Channel}/excelcontrols.xlsx" all list these
-# names (column "Control Name", with their "Control Type"). Checked there by hand: ReviewAcceptChange and
-# ImportAccess, the icons first chosen, are in none of the Excel lists.
+# names (column "Control Name", with their "Control Type"). Checked there by hand: the icons first chosen are in
+# none of the Excel lists (ReviewAcceptChange is a Word control, ImportAccess an Access one).
 EXCEL_CONTROL_IDS = {"FileOpen": "button", "ErrorChecking": "button", "ReplaceDialog": "button",
                      "DatabaseQueryNew": "button", "PropertySheet": "button"}
 
