@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     command("check-db", "vérifie que la base a toutes les tables et colonnes attendues")
     command("demo", "tout le parcours sur un export d'exemple, dans ./demo-gestan.db", db=False)
     command("build-workbook", "reconstruit workbook/AmazonImport.xlsm et .xlam à partir des sources", db=False)
+    inst = command("installer-excel", "règle Excel sous Windows : complément AmazonImport et Python à utiliser",
+                   db=False)
+    inst.add_argument("--classeur", metavar="DOSSIER",
+                      help="copie aussi AmazonImport.xlsm dans ce dossier (s'il n'y est pas) et y écrit xlwings.conf")
+    inst.add_argument("--desinstaller", action="store_true", help="défait ce que installer-excel a écrit")
     return p
 
 
@@ -250,8 +255,18 @@ def cmd_build_workbook(args) -> int:
     return 0
 
 
+def cmd_installer_excel(args) -> int:
+    from .excel import install
+
+    if args.desinstaller and args.classeur:
+        raise SettingsError("--desinstaller défait toute l'installation, classeurs compris : sans --classeur.")
+    said = install.uninstall() if args.desinstaller else install.install(args.classeur)
+    sys.stderr.write("\n".join(said) + "\n")
+    return 0
+
+
 COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_init_db, "check-db": cmd_check_db,
-            "demo": cmd_demo, "build-workbook": cmd_build_workbook}
+            "demo": cmd_demo, "build-workbook": cmd_build_workbook, "installer-excel": cmd_installer_excel}
 
 
 def main(argv: list[str] | None = None) -> int:

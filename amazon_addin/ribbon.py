@@ -22,12 +22,11 @@ TITLE = "AmazonImport"
 FILE_FILTER = "Rapports Amazon (*.txt;*.csv;*.xlsx;*.xls),*.txt;*.csv;*.xlsx;*.xls"
 
 
-def _target_book(addin: bool, book=None):
-    if book is not None:
-        return book
-    if addin:
-        return xw.books.active  # the add-in acts on whatever workbook the user has in front
-    return xw.Book.caller()
+def _target_book(book=None):
+    """The workbook RunPython was called for, in both variants: xlwings passes its name and Excel's window
+    (`--wb`, `--hwnd`; the add-in's VBA names ActiveWorkbook, the .xlsm's its own), where `xw.books.active`
+    could be a workbook of another Excel instance."""
+    return book if book is not None else xw.Book.caller()
 
 
 def _entry(func):
@@ -35,7 +34,7 @@ def _entry(func):
 
     @functools.wraps(func)
     def wrapper(addin: bool = False, book=None, **kwargs):
-        book = _target_book(addin, book)
+        book = _target_book(book)
         app = book.app
 
         def status(text):

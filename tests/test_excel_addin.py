@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import xlwings as xw
 
 from amazon_addin import ribbon
 from amazon_addin.excel import addin as A
@@ -285,3 +286,63 @@ def test_control_characters_round_trip_in_the_annotated_copy(tmp_path):
     code, _, err = cli("verifier", export, "--out", fixed, "--appliquer")
     code, out, err = cli("verifier", fixed, "--json")
     assert "E_CARACTERES" not in {f["code"] for f in json.loads(out)["findings"]}, out
+
+
+def test_addin_charger_loads_into_a_new_sheet_named_after_the_file(tmp_path, headless):
+    """Issue 11, item 4: the add-in works in the user's own workbook; Charger never empties a sheet of it
+    (COM changes cannot be undone), it adds one named after the file, unique, next to the active one."""
+    export = write_txt(tmp_path / "commandes-juin.txt", [order(1), order(2, quantity_purchased="0")])
+    book = E.new_book()
+    mine = book.sheets[0]
+    mine.name = "Mes chiffres"
+    mine.range("A1").value = [["Mon texte", 42.0], ["à garder", None]]
+    mine.range("B2").color = (1, 2, 3)
+    mine.range("A2").api.AddComment("ma note")
+    book.set_mock_caller()
+    msg = ribbon.charger(addin=True, path=str(export))
+    assert "2 ligne(s) chargée(s) dans la feuille « commandes-juin »" in msg
+    assert [s.name for s in book.sheets if s.visible] == ["Mes chiffres", "commandes-juin"]
+    assert book.sheets.active.name == "commandes-juin"
+    loaded = book.sheets["commandes-juin"]
+    assert loaded.range("A2").value == "405-0000001-0000000"
+    assert "1 erreur(s)" in ribbon.verifier(addin=True)  # Vérifier acts on the sheet just loaded
+    assert loaded.range("J3").color == A.RED
+    mine.activate()
+    msg = ribbon.charger(addin=True, path=str(export))  # the same file again: a second sheet
+    assert "« commandes-juin (2) »" in msg
+    assert book.sheets.active.name == "commandes-juin (2)"
+    assert [s.name for s in book.sheets if s.visible][:2] == ["Mes chiffres", "commandes-juin (2)"]
+    assert loaded.range("A2").value == "405-0000001-0000000", "the first loaded sheet keeps its data"
+    assert mine.range("A1:B2").value == [["Mon texte", 42.0], ["à garder", None]]
+    assert mine.range("B2").color == (1, 2, 3) and mine.range("A2").note.text == "ma note"
+    book.close()
+
+
+def test_sheet_names_for_loaded_files_are_legal_unique_and_never_the_addins_own():
+    taken = ["Feuil1", "commandes", "COMMANDES (2)"]
+    assert A.sheet_name_for(r"C:\Users\Léa\Téléchargements\commandes.txt", taken) == "commandes (3)"
+    assert A.sheet_name_for("/tmp/Contrôles.csv", []) == "Contrôles (2)"  # Vérifier rebuilds its own sheets
+    assert A.sheet_name_for("/tmp/history.txt", []) == "history (2)"  # a name Excel reserves
+    assert A.sheet_name_for(r"C:\tmp\'a:b?.txt", []) == "a_b_"
+    long = A.sheet_name_for("/tmp/" + "x" * 40 + ".txt", ["x" * 31])
+    assert long == "x" * 27 + " (2)" and len(long) == A.SHEET_NAME_MAX
+    for name in (A.sheet_name_for(f"/tmp/{n}.txt", []) for n in ("[1]*?", "' espace '", "tab\tcontrole")):
+        assert name and len(name) <= 31 and not set(name) & set(":\\/?*[]\t") and name[0] != "'" != name[-1], name
+
+
+def test_both_variants_act_on_the_calling_workbook_not_the_active_one(tmp_path, headless):
+    """Issue 11, item 5: xw.Book.caller() (xlwings passes --wb and --hwnd), never xw.books.active, which can be
+    a workbook of another Excel instance."""
+    export = write_txt(tmp_path / "export.txt", [order(1)])
+    caller = E.new_book()
+    caller.sheets[0].name = "Commandes"
+    caller.set_mock_caller()
+    other = E.new_book()
+    assert xw.books.active == other and xw.Book.caller() == caller
+    assert "chargée(s) dans la feuille « Commandes »" in ribbon.charger(path=str(export))
+    assert "chargée(s) dans la feuille « export »" in ribbon.charger(addin=True, path=str(export))
+    assert "0 erreur(s)" in ribbon.verifier(addin=True) and "0 erreur(s)" in ribbon.verifier()
+    assert [s.name for s in other.sheets] == ["Sheet1"] and other.sheets[0].range("A1").value is None
+    assert {"Commandes", "export", "Contrôles", "Aperçu"} <= {s.name for s in caller.sheets}
+    caller.close()
+    other.close()
