@@ -95,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     build = command("build-workbook", "construit AmazonImport.xlsm et .xlam à partir des sources du dépôt",
                     db=False)
     build.add_argument("--out", metavar="DOSSIER", help="dossier où les écrire (par défaut le dossier courant)")
+    inst = command("installer-excel", "règle Excel sous Windows : complément AmazonImport et Python à utiliser",
+                   db=False)
+    inst.add_argument("--classeur", metavar="DOSSIER",
+                      help="copie aussi AmazonImport.xlsm dans ce dossier (s'il n'y est pas) et y écrit xlwings.conf")
+    inst.add_argument("--desinstaller", action="store_true", help="défait ce que installer-excel a écrit")
     return p
 
 
@@ -332,15 +337,28 @@ def _say_details() -> None:
     details.propagate = False
 
 
+def cmd_installer_excel(args) -> int:
+    from .excel import install
+
+    if args.desinstaller and args.classeur:
+        raise SettingsError("--desinstaller défait toute l'installation, classeurs compris : sans --classeur.")
+    said = install.uninstall() if args.desinstaller else install.install(args.classeur)
+    sys.stderr.write("\n".join(said) + "\n")
+    return 0
+
+
 COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_init_db, "check-db": cmd_check_db,
-            "demo": cmd_demo, "build-workbook": cmd_build_workbook}
+            "demo": cmd_demo, "build-workbook": cmd_build_workbook, "installer-excel": cmd_installer_excel}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import audit
+
     # Libraries log to stderr when nothing is configured (SQLAlchemy's pool prints a traceback when it
     # cannot roll back a dead connection, psycopg its pipeline errors); the user gets our one French
-    # sentence instead, and the audit log keeps the facts.
+    # sentence instead, and the add-in's log keeps the facts.
     logging.getLogger().addHandler(logging.NullHandler())
+    audit.setup()
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
@@ -367,8 +385,9 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         if os.environ.get("AMAZON_ADDIN_DEBUG"):
             raise
-        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : relancez avec "
-                         "AMAZON_ADDIN_DEBUG=1 et signalez ce message.\n")
+        where = audit.unexpected(f"amazon-addin {args.command}", exc)
+        sys.stderr.write(f"Erreur interne inattendue ({type(exc).__name__}) : rien n'a été écrit dans Gestan ; "
+                         f"{where}. Signalez ce message.\n")
         return 2
 
 

@@ -8,27 +8,25 @@ French message box, and never lets a Python traceback reach the user.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from pathlib import Path
 
 import xlwings as xw
 
+from . import audit
 from .errors import AddinError, SettingsError
 from .excel import addin as A
 from .settings import Settings, from_mapping, load
 
-log = logging.getLogger("amazon_addin")
 TITLE = "AmazonImport"
 FILE_FILTER = "Rapports Amazon (*.txt;*.csv;*.xlsx;*.xls),*.txt;*.csv;*.xlsx;*.xls"
 
 
-def _target_book(addin: bool, book=None):
-    if book is not None:
-        return book
-    if addin:
-        return xw.books.active  # the add-in acts on whatever workbook the user has in front
-    return xw.Book.caller()
+def _target_book(book=None):
+    """The workbook RunPython was called for, in both variants: xlwings passes its name and Excel's window
+    (`--wb`, `--hwnd`; the add-in's VBA names ActiveWorkbook, the .xlsm's its own), where `xw.books.active`
+    could be a workbook of another Excel instance."""
+    return book if book is not None else xw.Book.caller()
 
 
 def _entry(func):
@@ -36,7 +34,7 @@ def _entry(func):
 
     @functools.wraps(func)
     def wrapper(addin: bool = False, book=None, **kwargs):
-        book = _target_book(addin, book)
+        book = _target_book(book)
         app = book.app
 
         def status(text):
@@ -45,15 +43,16 @@ def _entry(func):
             except Exception:  # a status bar is a courtesy, never a failure
                 pass
 
+        audit.setup()
         try:
             with app.properties(screen_updating=False, calculation="manual", enable_events=False):
                 message = func(book, addin=addin, status=status, **kwargs)
         except AddinError as exc:
             message = exc.message
-        except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log gets the details
-            log.exception("ribbon %s failed", func.__name__)
-            message = (f"Erreur inattendue ({type(exc).__name__}). Rien n'a été écrit dans Gestan. "
-                       "Le détail est dans le journal de l'add-in.")
+        except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log gets the traceback
+            where = audit.unexpected(f"ribbon {func.__name__}", exc)
+            message = (f"Erreur inattendue ({type(exc).__name__}). Rien n'a été écrit dans Gestan ; "
+                       f"{where}.")
         finally:
             status(False)
         if message:
@@ -156,8 +155,13 @@ def integrer(book, addin=False, status=None):
     finally:
         engine.dispose()
     status("Intégrer : numéros de facture et alertes de stock…")
-    A.write_invoice_numbers(sheet, table, A.invoice_numbers_by_row(summary, summary.verification))
-    A.write_alerts(book, summary.alerts)
+    try:
+        A.write_invoice_numbers(sheet, table, A.invoice_numbers_by_row(summary, summary.verification))
+        A.write_alerts(book, summary.alerts)
+    except Exception as exc:  # noqa: BLE001 - the invoices are in Gestan: never say "nothing was written"
+        where = audit.unexpected("ribbon integrer (sheet update)", exc)
+        return (f"{len(summary.invoices)} facture(s) créée(s) dans Gestan, mais la feuille n'a pas pu être "
+                f"complétée (numéros de facture, alertes de stock) : {where}.")
     text = (f"{len(summary.invoices)} facture(s) créée(s) dans Gestan, {len(summary.skipped)} commande(s) déjà "
             f"intégrée(s) passée(s).\n{summary.customers_created} client(s) et {summary.products_created} "
             f"produit(s) créé(s), {summary.postal_codes_added} code(s) postal(aux) ajouté(s), "

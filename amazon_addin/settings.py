@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import SettingsError
 
 DEFAULT_FILE = "amazon_addin.toml"
-# What --verbose shows (files read, waits): French lines on stderr, nothing otherwise.
+# What --verbose shows (files read, waits): French lines on stderr, nothing otherwise (not even the log).
 details = logging.getLogger("amazon_addin.details")
+details.propagate = False
+details.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)

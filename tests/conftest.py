@@ -35,3 +35,10 @@ def demo_base(request, tmp_path):
         yield backend
     finally:
         backend.drop()
+
+
+from hypothesis import HealthCheck as _HealthCheck, settings as _hsettings
+
+# On a slow, loaded machine an example may take seconds: no property test fails for time, only for its property.
+_hsettings.register_profile("amazonimport", deadline=None, suppress_health_check=[_HealthCheck.too_slow])
+_hsettings.load_profile("amazonimport")

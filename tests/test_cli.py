@@ -19,7 +19,7 @@ FR_2017 = SAMPLES / "akretion-connector-amazon__5724843814017999.csv"
 
 def run(*args, cwd=None):
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
-                          cwd=cwd or ROOT, timeout=120)
+                          cwd=cwd or ROOT, timeout=600)
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     assert "Traceback" not in err and "Traceback" not in out
     return proc.returncode, out, err
@@ -173,3 +173,22 @@ def test_summary_counts_per_code_then_first_findings_then_where_to_see_all(tmp_p
     # An amount's suggestion as a French user types it; JSON keeps Amazon's dot.
     assert "→ 4,00" in err and "→ 4.00" not in err
     assert {f["suggestion"] for f in json.loads(out)["findings"] if f["code"] == "W_TVA_CALCULEE"} == {"4.00"}
+
+
+def test_an_unexpected_error_is_kept_in_the_log(tmp_path):
+    """The command line meets a bug: one French sentence naming the log, the traceback in the log."""
+    import os
+
+    log = tmp_path / "amazon_addin.log"
+    export = write_txt(tmp_path / "e.txt", [row()])
+    forced = ("import sys, amazon_addin.checks as checks, amazon_addin.cli as cli\n"
+              "def broken(*a, **k):\n    raise KeyError('bug forcé')\n"
+              "checks.verify_table = broken\nsys.exit(cli.main(sys.argv[1:]))\n")
+    proc = subprocess.run([sys.executable, "-c", forced, "verifier", str(export)], capture_output=True, cwd=ROOT,
+                          env={**os.environ, "AMAZON_ADDIN_LOG": str(log)}, timeout=600)
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "Erreur interne inattendue (KeyError)" in err and str(log) in err
+    text = log.read_text(encoding="utf-8")
+    assert "unexpected error in amazon-addin verifier" in text and "KeyError: 'bug forcé'" in text
+    assert "in broken" in text

@@ -1,4 +1,9 @@
-"""Two or three `integrer` processes at once on overlapping exports: each order once, numbering gap-free."""
+"""Two or three `integrer` processes at once on overlapping exports: each order once, numbering gap-free.
+
+The runs really overlap: the lock is held until every process is seen waiting for it (on a server, its
+session waits on the lock row; with SQLite, it holds the base open, the step just before BEGIN IMMEDIATE),
+then released, so they all contend for it whatever the machine's speed.
+"""
 
 import json
 import subprocess
@@ -8,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from exportgen import row, write_txt
+from observe import Server, opened_by, wait_until
+from test_servers import _hold_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,8 +36,24 @@ def base(demo_base):
 def test_parallel_integrations_create_each_order_once(tmp_path, base, runs):
     ranges = [range(1, 41), range(21, 61), range(41, 81)][:runs]
     exports = [write_txt(tmp_path / f"part{i}.txt", [order(n) for n in r]) for i, r in enumerate(ranges)]
-    procs = [subprocess.Popen([sys.executable, "-m", "amazon_addin", "integrer", str(e), "--db", base.url, "--json"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT) for e in exports]
+    (tmp_path / "amazon_addin.toml").write_text("attente_verrou_s = 600\n", encoding="utf-8")
+    release = _hold_lock(base)
+    try:
+        procs = [subprocess.Popen([sys.executable, "-m", "amazon_addin", "integrer", str(e), "--db", base.url,
+                                   "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+                 for e in exports]
+        if base.kind == "sqlite":
+            db = Path(base.url.removeprefix("sqlite:///"))
+            for p in procs:
+                wait_until(lambda: opened_by(p.pid, db), "an integration opening the base", proc=p)
+        else:
+            server = Server.of(base)
+            try:
+                wait_until(lambda: len(server.lock_waiters()) == runs, f"{runs} integrations waiting for the lock")
+            finally:
+                server.close()
+    finally:
+        release()
     results = []
     for p in procs:
         out, err = p.communicate(timeout=300)

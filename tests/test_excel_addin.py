@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import xlwings as xw
 
 from amazon_addin import ribbon
 from amazon_addin.excel import addin as A
@@ -29,7 +30,7 @@ def order(n, **kw):
 
 def cli(*args, cwd=None):
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
-                          cwd=cwd or ROOT, timeout=300)
+                          cwd=cwd or ROOT, timeout=600)
     assert "Traceback" not in proc.stderr.decode("utf-8")
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
 
@@ -166,6 +167,30 @@ def test_errors_become_one_french_box(tmp_path, headless):
     book.close()
 
 
+def test_an_unexpected_error_is_kept_in_the_log(tmp_path, headless, monkeypatch):
+    """A ribbon button that meets a bug: the box names the log file, which holds the traceback (stderr is
+    deleted by xlwings when Python ends normally, so it cannot be there)."""
+    log = tmp_path / "journal" / "amazon_addin.log"
+    monkeypatch.setenv("AMAZON_ADDIN_LOG", str(log))
+    export = write_txt(tmp_path / "e.txt", [order(1)])
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    book.set_mock_caller()
+    assert "ligne(s) chargée(s)" in ribbon.charger(path=str(export))
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("bug forcé par le test")
+
+    monkeypatch.setattr(A, "apply_marks", broken)
+    msg = ribbon.verifier()
+    assert "Erreur inattendue (ZeroDivisionError)" in msg and str(log) in msg, msg
+    text = log.read_text(encoding="utf-8")
+    assert "unexpected error in ribbon verifier" in text
+    assert "Traceback (most recent call last)" in text and "ZeroDivisionError: bug forcé par le test" in text
+    assert "in broken" in text  # the whole traceback, down to the failing frame
+    book.close()
+
+
 def test_round_trips_10k_rows_100_bad_cells(tmp_path, headless):
     rows = [order(n // 2 + 1, sku=f"S{n % 50}") for n in range(10_000)]
     for n in range(0, 10_000, 100):
@@ -268,3 +293,95 @@ def test_relative_paths_of_the_settings_sheet_start_from_the_workbook_folder(tmp
     finally:
         reopened.close()
     assert s.base == f"sqlite:///{(folder / 'gestan.db').as_posix()}" and s.mapping == str(folder / "noms.toml")
+
+
+CONTROLS = "\x01\x07\x0b\x0c\x1b\x1f\x7f"  # no CR or LF: a .txt export ends its lines there
+
+
+def test_control_characters_round_trip_in_the_annotated_copy(tmp_path):
+    """An export whose texts hold every kind of control character (the very files Vérifier exists for):
+    the copy is written, each such cell holds its original text (as Excel stores it: `_xHHHH_`), is marked
+    E_CARACTERES with its French note, and the corrected copy is clean."""
+    from amazon_addin.reader import read_table
+
+    first = {"product-name": f"Bol{CONTROLS}bleu", "recipient-name": "Zoé\x0bMartin",
+             "ship-address-1": "1 rue\x1f des Lilas _x0041_", "buyer-name": "Jean\x07Dupont"}
+    second = {"product-name": "Tasse\x1b\x00"}
+    export = write_txt(tmp_path / "export.txt", [order(1, **{k.replace("-", "_"): v for k, v in first.items()}),
+                                                 order(2, product_name=second["product-name"])])
+    copy = tmp_path / "annote.xlsx"
+    code, out, err = cli("verifier", export, "--out", copy, "--json")
+    assert code == 1, err
+    marked = {f["cell"] for f in json.loads(out)["findings"] if f["code"] == "E_CARACTERES"}
+    table = read_table(copy)  # the add-in's own reader: calamine, in its child process
+    wb = openpyxl.load_workbook(copy)
+    for i, texts in enumerate((first, second)):
+        for column, text in texts.items():
+            cell = table.cell(i, column)
+            assert table.value(i, column) == text, cell
+            assert cell in marked, (cell, marked)
+            assert "Caractères non reconnus" in wb["Commandes"][cell].comment.text
+    fixed = tmp_path / "corrige.xlsx"
+    code, _, err = cli("verifier", export, "--out", fixed, "--appliquer")
+    code, out, err = cli("verifier", fixed, "--json")
+    assert "E_CARACTERES" not in {f["code"] for f in json.loads(out)["findings"]}, out
+
+
+def test_addin_charger_loads_into_a_new_sheet_named_after_the_file(tmp_path, headless):
+    """Issue 11, item 4: the add-in works in the user's own workbook; Charger never empties a sheet of it
+    (COM changes cannot be undone), it adds one named after the file, unique, next to the active one."""
+    export = write_txt(tmp_path / "commandes-juin.txt", [order(1), order(2, quantity_purchased="0")])
+    book = E.new_book()
+    mine = book.sheets[0]
+    mine.name = "Mes chiffres"
+    mine.range("A1").value = [["Mon texte", 42.0], ["à garder", None]]
+    mine.range("B2").color = (1, 2, 3)
+    mine.range("A2").api.AddComment("ma note")
+    book.set_mock_caller()
+    msg = ribbon.charger(addin=True, path=str(export))
+    assert "2 ligne(s) chargée(s) dans la feuille « commandes-juin »" in msg
+    assert [s.name for s in book.sheets if s.visible] == ["Mes chiffres", "commandes-juin"]
+    assert book.sheets.active.name == "commandes-juin"
+    loaded = book.sheets["commandes-juin"]
+    assert loaded.range("A2").value == "405-0000001-0000000"
+    assert "1 erreur(s)" in ribbon.verifier(addin=True)  # Vérifier acts on the sheet just loaded
+    assert loaded.range("J3").color == A.RED
+    mine.activate()
+    msg = ribbon.charger(addin=True, path=str(export))  # the same file again: a second sheet
+    assert "« commandes-juin (2) »" in msg
+    assert book.sheets.active.name == "commandes-juin (2)"
+    assert [s.name for s in book.sheets if s.visible][:2] == ["Mes chiffres", "commandes-juin (2)"]
+    assert loaded.range("A2").value == "405-0000001-0000000", "the first loaded sheet keeps its data"
+    assert mine.range("A1:B2").value == [["Mon texte", 42.0], ["à garder", None]]
+    assert mine.range("B2").color == (1, 2, 3) and mine.range("A2").note.text == "ma note"
+    book.close()
+
+
+def test_sheet_names_for_loaded_files_are_legal_unique_and_never_the_addins_own():
+    taken = ["Feuil1", "commandes", "COMMANDES (2)"]
+    assert A.sheet_name_for(r"C:\Users\Léa\Téléchargements\commandes.txt", taken) == "commandes (3)"
+    assert A.sheet_name_for("/tmp/Contrôles.csv", []) == "Contrôles (2)"  # Vérifier rebuilds its own sheets
+    assert A.sheet_name_for("/tmp/history.txt", []) == "history (2)"  # a name Excel reserves
+    assert A.sheet_name_for(r"C:\tmp\'a:b?.txt", []) == "a_b_"
+    long = A.sheet_name_for("/tmp/" + "x" * 40 + ".txt", ["x" * 31])
+    assert long == "x" * 27 + " (2)" and len(long) == A.SHEET_NAME_MAX
+    for name in (A.sheet_name_for(f"/tmp/{n}.txt", []) for n in ("[1]*?", "' espace '", "tab\tcontrole")):
+        assert name and len(name) <= 31 and not set(name) & set(":\\/?*[]\t") and name[0] != "'" != name[-1], name
+
+
+def test_both_variants_act_on_the_calling_workbook_not_the_active_one(tmp_path, headless):
+    """Issue 11, item 5: xw.Book.caller() (xlwings passes --wb and --hwnd), never xw.books.active, which can be
+    a workbook of another Excel instance."""
+    export = write_txt(tmp_path / "export.txt", [order(1)])
+    caller = E.new_book()
+    caller.sheets[0].name = "Commandes"
+    caller.set_mock_caller()
+    other = E.new_book()
+    assert xw.books.active == other and xw.Book.caller() == caller
+    assert "chargée(s) dans la feuille « Commandes »" in ribbon.charger(path=str(export))
+    assert "chargée(s) dans la feuille « export »" in ribbon.charger(addin=True, path=str(export))
+    assert "0 erreur(s)" in ribbon.verifier(addin=True) and "0 erreur(s)" in ribbon.verifier()
+    assert [s.name for s in other.sheets] == ["Sheet1"] and other.sheets[0].range("A1").value is None
+    assert {"Commandes", "export", "Contrôles", "Aperçu"} <= {s.name for s in caller.sheets}
+    caller.close()
+    other.close()

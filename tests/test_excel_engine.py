@@ -461,3 +461,48 @@ def test_main_py_call_shapes_the_engine_relies_on():
     assert "_mock_caller" in inspect.getsource(xw.main.Book.caller)
     # The conversion stages call these on the engine impl.
     assert callable(E.ENGINE.clean_value_data) and callable(E.ENGINE.prepare_xl_data_element)
+
+
+# ------------------------------------------------------------------ any text, as Excel stores it
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+
+def _round_trip(tmp_path, text: str):
+    book = xw.Book()
+    sheet = book.sheets[0]
+    sheet.range("A1:B1").number_format = "@"  # how the add-in writes strangers' text
+    sheet.range("A1:B1").raw_value = [[text, "x"]]
+    sheet.range("B1").api.AddComment(text)
+    path = tmp_path / "texte.xlsx"
+    book.save(str(path))
+    book.close()
+    again = xw.Book(str(path))
+    try:
+        return again.sheets[0].range("A1").raw_value, again.sheets[0].range("B1").note.text
+    finally:
+        again.close()
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), min_size=1, max_size=40))
+def test_any_text_survives_a_write_and_a_read_back(tmp_path_factory, text):
+    """Controls, CR, U+FFFE/FFFF, lone surrogates, literal `_x0041_`: stored as OOXML `_xHHHH_` escapes, the
+    cell and its note read back as written, through the engine and through calamine (the add-in's reader)."""
+    from python_calamine import CalamineWorkbook
+
+    tmp_path = tmp_path_factory.mktemp("texte")
+    cell, note = _round_trip(tmp_path, text)
+    assert cell == text and note == text
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):  # calamine gives UTF-8 strings: no lone surrogate
+        assert CalamineWorkbook.from_path(str(tmp_path / "texte.xlsx")).get_sheet_by_index(0).to_python()[0][0] == text
+
+
+def test_control_characters_are_stored_as_excel_does(tmp_path):
+    """What Excel itself writes for a vertical tab, a CR and a literal escape-like text."""
+    _round_trip(tmp_path, "a\x0bb\rc _x0041_")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "texte.xlsx") as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "a_x000B_b_x000D_c _x005F_x0041_" in sheet

@@ -412,7 +412,7 @@ def odbc(request):
     if spec["driver"] not in pyodbc.drivers():
         _unavailable(f"ODBC driver « {spec['driver']} » not installed (pyodbc.drivers() = {pyodbc.drivers()})")
     try:
-        admin = pyodbc.connect(spec["admin"], autocommit=True, timeout=5)
+        admin = pyodbc.connect(spec["admin"], autocommit=True, timeout=30)
     except pyodbc.Error as err:
         _unavailable(f"{request.param} server unreachable through ODBC: {err}")
     db = f"hfsql_t_{uuid.uuid4().hex[:10]}"
@@ -614,7 +614,7 @@ def test_round_trips_decimal_dates_booleans_accents_and_emoji(odbc):
 
 
 def test_with_for_update_blocks_a_second_integration_until_commit(odbc):
-    _kind, url = odbc
+    kind, url = odbc
     engine = create_engine(url)
     schema = Schema()
     c = schema.compteurs
@@ -629,13 +629,19 @@ def test_with_for_update_blocks_a_second_integration_until_commit(odbc):
                 take_lock(conn, schema)
                 events.append(("second locked", time.monotonic()))
 
-        with engine.begin() as conn:
-            take_lock(conn, schema)
-            worker = threading.Thread(target=second)
-            worker.start()
-            time.sleep(1.0)
-            assert events == []  # still waiting on our row lock
-            released = time.monotonic()
+        from observe import Server, wait_until
+
+        server = Server(kind, url.split("/")[-1].split("?")[0])
+        try:
+            with engine.begin() as conn:
+                take_lock(conn, schema)
+                worker = threading.Thread(target=second)
+                worker.start()
+                wait_until(server.lock_waiters, "the second integration waiting on the lock row")
+                assert events == []  # seen waiting on our row lock, not done
+                released = time.monotonic()
+        finally:
+            server.close()
         worker.join(30)
         assert not worker.is_alive()
         assert events and events[0][1] >= released
@@ -656,7 +662,7 @@ def cli(*args) -> tuple[int, str, str]:
                f"registry.register{REGISTER!r}; "
                "import amazon_addin.cli as cli; sys.exit(cli.main(sys.argv[1:]))")
     proc = subprocess.run([sys.executable, "-c", wrapper, *map(str, args)], capture_output=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                          timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     assert "Traceback" not in err, err
     return proc.returncode, out, err

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cli(*args, cwd=None, env=None):
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
-                          cwd=cwd or ROOT, timeout=120, env={**os.environ, **(env or {})})
+                          cwd=cwd or ROOT, timeout=600, env={**os.environ, **(env or {})})
     err = proc.stderr.decode("utf-8")
     assert "Traceback" not in err
     return proc.returncode, proc.stdout.decode("utf-8"), err

@@ -12,6 +12,7 @@ import importlib.util
 import inspect
 import io
 import re
+import struct
 import warnings
 import zipfile
 import xml.etree.ElementTree as ET
@@ -246,25 +247,82 @@ def test_parametres_sheet_values_are_the_settings_defaults(books):
             assert value == expected, f"{key}: sheet {value!r}, Settings default {expected!r}"
 
 
-def test_xlwings_conf_sheet_of_the_workbook(books):
-    book = books[B.XLSM_NAME]
-    assert "_xlwings.conf" not in book.sheetnames
-    rows = {key: (value, comment) for key, value, comment in kv_block(book[B.XLSM_CONF_SHEET])}
-    assert "INTERPRETER_WIN" in rows
-    assert "python.exe" in rows["INTERPRETER_WIN"][1], "French comment saying where python.exe goes"
-    assert rows["ADD_WORKBOOK_TO_PYTHONPATH"][0] is False, "the package is pip-installed"
-    assert "LICENSE_KEY" not in rows, "xlwings PRO is never used"
+CONF_SHEETS = {B.XLSM_NAME: B.XLSM_CONF_SHEET, B.XLAM_NAME: B.XLAM_CONF_SHEET}
+# Keys whose value is a path the user sets elsewhere (xlwings.conf beside the workbook, the user's file):
+# present in the sheet, even empty, they would hide it.
+USER_KEYS = {"INTERPRETER_WIN", "INTERPRETER_MAC", "INTERPRETER", "PYTHONPATH", "CONDA PATH", "CONDA ENV",
+             "UDF MODULES", "LICENSE_KEY"}
 
 
-def test_xlwings_conf_sheet_of_the_addin(books):
-    """The add-in's sheet holds fixed values only: an empty INTERPRETER_WIN there would hide the user's
-    %USERPROFILE%\\.amazonimport\\amazonimport.conf, which is where the add-in's interpreter is set."""
-    sheet = books[B.XLAM_NAME][B.XLAM_CONF_SHEET]
-    rows = {key: value for key, value, _ in kv_block(sheet)}
-    assert rows["ADD_WORKBOOK_TO_PYTHONPATH"] is False
-    assert "INTERPRETER_WIN" not in rows and "LICENSE_KEY" not in rows
-    notes = " ".join(str(c.value) for c in sheet["A"] if c.value)
-    assert rf".{B.ADDIN_PROJECT_NAME}\{B.ADDIN_PROJECT_NAME}.conf" in notes
+def xlwings_vba(name: str) -> str:
+    """The xlwings VBA module shipped in the built file's template (what GetConfig really does)."""
+    import xlwings
+
+    source = {B.XLSM_NAME: "xlwings.bas", B.XLAM_NAME: "xlwings_custom_addin.bas"}[name]
+    return (Path(xlwings.__file__).parent / source).read_text(encoding="cp1252")
+
+
+def test_xlwings_config_sheet_reading_is_what_the_tests_assume():
+    """kv_block() emulates GetConfigFromSheet: keys from A1 down to the last cell before a gap, value beside."""
+    for name in CONF_SHEETS:
+        vba = xlwings_vba(name)
+        reader = vba[vba.index("Function GetConfigFromSheet"):vba.index("End Function", vba.index("Function GetConfigFromSheet"))]
+        assert 'Set lastCell = sht.Range("A1").End(xlDown)' in reader
+        assert "d.Add UCase(cell.Value), cell.Offset(0, 1).Value" in reader
+        assert "Function ExpandEnvironmentStrings(ByVal s As String)" in vba, "values go through a String"
+
+
+def test_config_cells_are_text_never_boolean_or_number(books):
+    """Item 1 of issue 11: a boolean cell reaches xlwings' VBA as "Faux" in a French Windows (run-time error 13)."""
+    for name, sheet_name in CONF_SHEETS.items():
+        sheet = books[name][sheet_name]
+        cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+        assert cells, name
+        for cell in cells:
+            assert cell.data_type == "s" and isinstance(cell.value, str), (name, cell.coordinate, cell.value)
+        for key, value, _ in kv_block(sheet):
+            assert value in ("False", "True") or not re.fullmatch(r"(?i)vrai|faux|true|false|[\d.,]+", value), value
+        values = [sheet.cell(r, 2) for r in range(1, len(kv_block(sheet)) + 1)]
+        assert {c.number_format for c in values} == {"@"}, f"{name}: values formatted as Text"
+        assert sheet.column_dimensions["B"].number_format == "@", f"{name}: a value typed in a new row stays text"
+
+
+def test_config_sheets_hide_nothing_of_the_users_files(books):
+    """Item 2 of issue 11: every key row xlwings reads has a value; the keys that the user's own files set
+    (INTERPRETER_WIN...) are absent; every key is one xlwings' VBA asks for, once; the keys it asks for with
+    the Boolean literal False as default are given as text, so that no Boolean is ever turned into a string."""
+    for name, sheet_name in CONF_SHEETS.items():
+        sheet = books[name][sheet_name]
+        vba = xlwings_vba(name)
+        rows = kv_block(sheet)
+        keys = [key for key, _, _ in rows]
+        assert len({k.upper() for k in keys}) == len(keys), f"{name}: d.Add of a duplicate key is error 457"
+        for key, value, comment in rows:
+            assert isinstance(value, str) and value.strip(), f"{name}: {key} has no value and would hide the files"
+            assert f'GetConfig("{key}"' in vba, f"{name}: {key} is not an xlwings key"
+            assert isinstance(comment, str) and len(comment) > 15, f"{name}: {key} has a French comment in C"
+        assert not USER_KEYS & set(keys), f"{name}: {sorted(USER_KEYS & set(keys))} would hide the user's files"
+        boolean_defaults = set(re.findall(r'GetConfig\("([^"]+)", (?:False|True)\)', vba))
+        assert boolean_defaults == {"USE UDF SERVER", "SHOW CONSOLE", "DEBUG UDFS"}
+        assert boolean_defaults <= set(keys), f"{name}: {sorted(boolean_defaults - set(keys))}"
+        column_a = [c.value for c in sheet["A"] if c.value is not None]
+        assert column_a == keys, f"{name}: nothing but keys in column A (a note there becomes a key)"
+        notes = " ".join(str(c.value) for c in sheet["E"] if c.value)
+        assert "installer-excel" in notes and "INTERPRETER_WIN" in notes, f"{name}: notes in column E"
+    xlam_notes = " ".join(str(c.value) for c in books[B.XLAM_NAME][B.XLAM_CONF_SHEET]["E"] if c.value)
+    assert rf".{B.ADDIN_PROJECT_NAME}\{B.ADDIN_PROJECT_NAME}.conf" in xlam_notes
+    assert "ImportPythonUDFs" in " ".join(str(c.value) for c in books[B.XLSM_NAME][B.XLSM_CONF_SHEET]["E"] if c.value)
+    assert "_xlwings.conf" not in books[B.XLSM_NAME].sheetnames
+
+
+def test_a_boolean_or_empty_config_value_is_refused(tmp_path):
+    text = (SRC / "xlwings_conf.toml").read_text(encoding="utf-8")
+    for bad in ('value = false', 'value = ""', "value = 0"):
+        for name in ("AmazonRibbon.bas", "customUI14.xml", "parametres.toml"):
+            (tmp_path / name).write_bytes((SRC / name).read_bytes())
+        (tmp_path / "xlwings_conf.toml").write_text(text.replace('value = "False"', bad, 1), encoding="utf-8")
+        with pytest.raises(B.BuildError, match="texte non vide"):
+            B.read_sources(tmp_path)
 
 
 # ------------------------------------------------------------------------------------------ VBA
@@ -365,6 +423,112 @@ def test_xlwings_vba_module_is_the_0_37_8_one(files):
     addin_code = modules(files[B.XLAM_NAME])["xlwings"]
     assert "Set wb = ActiveWorkbook" in addin_code, "the add-in's RunPython acts on the active workbook"
     assert f'Public Const PROJECT_NAME As String = "{B.ADDIN_PROJECT_NAME}"' in addin_code
+
+
+def test_every_callback_first_checks_that_a_workbook_is_active(files):
+    """Item 3 of issue 11: with no workbook open (or only one in Protected View) the add-in's tab stays and
+    ActiveWorkbook is Nothing: RunPython would stop on run-time error 91. Each callback says so in French first."""
+    for name, path in files.items():
+        code = modules(path)[B.RIBBON_MODULE]
+        consts = dict(re.findall(r'^Private Const (\w+) As String = (".*?")\r$', code.replace(" _\r\n    ", " "),
+                                 re.M))
+        texts = {key: "".join(ast.literal_eval(part.strip()) for part in value.split(" & "))
+                 for key, value in consts.items()}
+        bodies = re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)\r\n(.*?)^End Sub", code, re.M | re.S)
+        assert sorted(sub.casefold() for sub, _ in bodies) == sorted(B.RIBBON_FUNCTIONS), name
+        for sub, text in bodies:
+            lines = [line.strip() for line in text.split("\r\n") if line.strip()]
+            assert lines[0] == "If ActiveWorkbook Is Nothing Then", f"{name}: {sub} is not guarded first"
+            box = re.fullmatch(r"MsgBox (\w+), vbExclamation, (\w+)", lines[1])
+            assert box and lines[2:4] == ["Exit Sub", "End If"], f"{name}: {sub}: {lines[:4]}"
+            message, title = texts[box.group(1)], texts[box.group(2)]
+            assert title == "AmazonImport"
+            assert "Aucun classeur" in message and "Activer la modification" in message, message
+            assert lines[4].startswith("RunPython "), f"{name}: {sub} runs Python only after the guard"
+
+
+def _ole_streams(data: bytes) -> dict[str, bytes]:
+    import olefile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        vba = package.read("xl/vbaProject.bin")
+    with olefile.OleFileIO(io.BytesIO(vba)) as ole:
+        return {"/".join(entry): ole.openstream(entry).read() for entry in ole.listdir()}
+
+
+def _dir_records(raw: bytes) -> tuple[list[tuple[int, bytes]], int]:
+    """The records of a decompressed dir stream as MS-OVBA 2.3.4.2 lays them out (Id u16, Size u32, Data),
+    up to the PROJECTMODULES Terminator and its Reserved u32; and the offset right after that Reserved field."""
+    records, at = [], 0
+    while True:
+        record_id, size = struct.unpack_from("<HI", raw, at)
+        if record_id == 0x0009:  # PROJECTVERSION: Reserved u32 (= 4), VersionMajor u32, VersionMinor u16
+            records.append((record_id, raw[at + 6:at + 12]))
+            at += 12
+            continue
+        records.append((record_id, raw[at + 6:at + 6 + size]))
+        at += 6 + size
+        if record_id == 0x0010:  # Terminator (2 bytes) + Reserved (4 bytes): the end of the stream
+            assert size == 0, "the Reserved field of the Terminator is 0"
+            return records, at
+
+
+def test_vba_dir_stream_ends_where_ms_ovba_says(built):
+    """Item 6 of issue 11: pyOpenVBA wrote the Terminator's Reserved field twice. Decompressed with oletools
+    (not the library that compressed it), the dir stream ends right after it, and its module count is right."""
+    from oletools.olevba import decompress_stream
+
+    for name, data in built.items():
+        raw = bytes(decompress_stream(bytearray(_ole_streams(data)["VBA/dir"])))
+        records, end = _dir_records(raw)
+        assert end == len(raw), f"{name}: {len(raw) - end} byte(s) after the dir stream's Terminator"
+        count = struct.unpack("<H", dict(records)[0x000F])[0]
+        assert count == sum(1 for record_id, _ in records if record_id == 0x0019), name  # MODULENAME records
+        project_name = dict(records)[0x0004].decode("cp1252")
+        assert project_name == ("AmazonImport" if name == B.XLAM_NAME else "VBAProject"), name
+        project = _ole_streams(data)["PROJECT"].decode("cp1252")
+        assert f'\r\nName="{project_name}"\r\n' in project, f"{name}: PROJECT and dir name the project alike"
+
+
+def test_every_sheet_code_name_has_its_document_module(built, files):
+    """Item 6 of issue 11: a sheet's codeName names its document module, declared Document= in the PROJECT
+    stream, as Excel writes it (Paramètres had codeName Sheet3 and no module)."""
+    workbook_base, sheet_base = "0{00020819-0000-0000-C000-000000000046}", "0{00020820-0000-0000-C000-000000000046}"
+    for name, data in built.items():
+        package = parts(data)
+        book = ET.fromstring(package["xl/workbook.xml"]).find(f"{{{B._NS_MAIN}}}workbookPr").get("codeName")
+        sheets = [ET.fromstring(content).find(f"{{{B._NS_MAIN}}}sheetPr").get("codeName")
+                  for part, content in sorted(package.items()) if part.startswith("xl/worksheets/sheet")]
+        project = _ole_streams(data)["PROJECT"].decode("cp1252")
+        documents = re.findall(r"^Document=(\w+)/&H00000000\r$", project, re.M)
+        assert sorted(documents) == sorted([book, *sheets]), f"{name}: {documents} for {book}, {sheets}"
+        assert not set(re.findall(r"^(?:Class|Module)=(\w+)\r$", project, re.M)) & set(documents), name
+        code = modules(files[name])
+        for module, base in [(book, workbook_base)] + [(sheet, sheet_base) for sheet in sheets]:
+            header = code[module]
+            assert header.startswith(f'Attribute VB_Name = "{module}"\r\nAttribute VB_Base = "{base}"\r\n'), module
+            assert "Attribute VB_PredeclaredId = True\r\n" in header and "Attribute VB_Exposed = True\r\n" in header
+    xlsm = modules(files[B.XLSM_NAME])
+    assert xlsm["Sheet3"] == xlsm["Sheet2"].replace('"Sheet2"', '"Sheet3"'), "the module Excel writes for a sheet"
+
+
+# Microsoft's "Office Fluent User Interface Control Identifiers", Excel lists, as published in
+# https://github.com/OfficeDev/office-fluent-ui-command-identifiers (commit b230a0df45036b2d5e8b49ebf368b3f90ada8d63,
+# 2024-03-18): the files "Office 2013/excelcontrols.xlsx", "Office 2016/…", "Office 2019/…" and "Microsoft 365/
+# {Current Channel, Monthly Enterprise Channel, Semi-Annual Enterprise Channel}/excelcontrols.xlsx" all list these
+# names (column "Control Name", with their "Control Type"). Checked there by hand: the icons first chosen are in
+# none of the Excel lists (ReviewAcceptChange is a Word control, ImportAccess an Access one).
+EXCEL_CONTROL_IDS = {"FileOpen": "button", "ErrorChecking": "button", "ReplaceDialog": "button",
+                     "DatabaseQueryNew": "button", "PropertySheet": "button"}
+
+
+def test_every_icon_is_a_published_excel_control_identifier():
+    """Item 8 of issue 11: an imageMso that Excel does not know shows no icon."""
+    root = ET.fromstring((SRC / "customUI14.xml").read_bytes())
+    icons = {el.get("label"): el.get("imageMso") for el in root.iter() if el.get("imageMso")}
+    assert set(icons) == LABELS
+    for label, icon in icons.items():
+        assert icon in EXCEL_CONTROL_IDS, f"{label}: {icon} is not in Microsoft's Excel control identifiers"
 
 
 def test_no_pro_code_in_the_builder():

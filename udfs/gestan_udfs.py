@@ -1,7 +1,8 @@
 """xlwings UDFs to use beside an export: =GESTAN_STOCK(code), =GESTAN_FACTURE(commande), =AMAZON_TAUX_TVA(ttc; tva).
 
-Import them in Excel with "Import Functions" (xlwings.conf: `UDF MODULES` = `gestan_udfs`, with this folder
-on `PYTHONPATH`). On Linux the xlwings decorators pass through, so the functions are plain Python.
+Import them into AmazonImport.xlsm with its macro ImportPythonUDFs (its sheet xlwings.conf: `UDF MODULES` =
+`gestan_udfs`, with this folder as `PYTHONPATH`; see the README). On Linux the xlwings decorators pass through,
+so the functions are plain Python.
 Settings (the Gestan base) come from amazon_addin.toml: current folder, AMAZON_ADDIN_CONFIG, or the home folder.
 """
 

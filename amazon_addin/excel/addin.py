@@ -8,9 +8,12 @@ carries text from the export goes to cells formatted as Text (`@`), so it can ne
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import re
 from collections import defaultdict
 from datetime import date, datetime
+from pathlib import PureWindowsPath
 
 from .. import columns as C
 from .. import findings as F
@@ -27,6 +30,9 @@ ALERTS_SHEET = "Alertes stock"
 SETTINGS_SHEET = "Paramètres"
 REGISTRY_SHEET = "_AmazonImport"
 INVOICE_HEADER = "N° facture"
+OWN_SHEETS = (CONTROLS_SHEET, PREVIEW_SHEET, ALERTS_SHEET, SETTINGS_SHEET, REGISTRY_SHEET)
+SHEET_NAME_MAX = 31
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\x00-\x1f:\\/?*\[\]]")  # Excel refuses these in a sheet name
 
 RED = (255, 199, 206)
 ORANGE = (255, 213, 153)
@@ -173,17 +179,37 @@ def clear_marks(book, kinds=("fill", "note")) -> list[tuple[str, str, str]]:
 
 # ---------------------------------------------------------------------------------------- Charger
 
+def sheet_name_for(path, taken) -> str:
+    """A new sheet's name for an export: the file's name without its extension, as a legal Excel sheet name
+    (31 characters at most, none of : \\ / ? * [ ], no apostrophe at either end), unique among `taken`
+    without regard to case as Excel compares them, and never one of the add-in's own sheets (which Vérifier
+    rebuilds) nor Excel's reserved "History"."""
+    stem = PureWindowsPath(str(path)).stem  # Excel hands over a Windows path; `/` is a separator there too
+    base = _SHEET_NAME_FORBIDDEN.sub("_", stem).strip().strip("'").strip() or ORDER_SHEET
+    used = {name.casefold() for name in (*taken, *OWN_SHEETS, "History")}
+    for n in itertools.count(1):
+        suffix = f" ({n})" if n > 1 else ""
+        name = base[:SHEET_NAME_MAX - len(suffix)].rstrip().rstrip("'") + suffix
+        if name.casefold() not in used:
+            return name
+
+
 def load_export(book, path, settings: Settings, addin: bool = False):
-    """Put an export's cells into the order sheet: text columns as text (no lost zeros), amounts as numbers."""
+    """Put an export's cells into a sheet: text columns as text (no lost zeros), amounts as numbers.
+
+    The .xlsm loads into its own sheet `Commandes`, emptied first. The add-in works in the user's own
+    workbook: it adds a new sheet named after the file, next to the active one (Excel activates it), and
+    never writes over a sheet that is already there (COM changes cannot be undone)."""
     grid = read_grid(path, settings.taille_max_mo)
     table = build_table(str(path), grid.format, grid.rows, max_rows=settings.lignes_max)  # validates it
-    if addin:
-        sheet = book.sheets.active
-    else:
-        sheet = get_or_add_sheet(book, ORDER_SHEET)
     clear_marks(book, kinds=("fill", "note", "fix"))
     _registry_write(book, [])
-    sheet.clear()
+    if addin:
+        name = sheet_name_for(path, [s.name for s in book.sheets])
+        sheet = book.sheets.add(name, after=book.sheets.active)
+    else:
+        sheet = get_or_add_sheet(book, ORDER_SHEET)
+        sheet.clear()
     rows = grid.rows
     width = max((len(r) for r in rows), default=0)
     numeric = {idx for name, idx in table.columns.items() if name in C.MONEY or name == "quantity-purchased"}

@@ -13,10 +13,12 @@ Where each part comes from:
   - `.xlam`: `quickstart_addin.xlam`, whose `xlwings` module is xlwings' custom add-in variant
     (`xlwings_custom_addin.bas`): it runs Python for `ActiveWorkbook` rather than `ThisWorkbook`, and reads
     its settings from the sheet `<PROJECT_NAME>.conf`. PROJECT_NAME is renamed from "myaddin" to
-    "amazonimport", as xlwings' documentation tells custom add-ins to do.
-  In both, `Module1` is removed and the standard module `AmazonRibbon` is added from
-  `workbook/src/AmazonRibbon.bas` (cp1252, CRLF); in the add-in every `r.<function>()` call gains
-  `addin=True`.
+    "amazonimport", as xlwings' documentation tells custom add-ins to do, and the VBA project itself is
+    renamed from "MyAddin" to "AmazonImport".
+  In both, `Module1` is removed, a document module is added for any sheet whose code name has none (as
+  Excel would), and the standard module `AmazonRibbon` is added from `workbook/src/AmazonRibbon.bas`
+  (cp1252, CRLF); in the add-in every `r.<function>()` call gains `addin=True`. `vba_project.py` then puts
+  right where pyOpenVBA's streams differ from Excel's.
 - `xl/theme/theme1.xml`: copied from the same xlwings workbook.
 - `customUI/customUI14.xml`: `workbook/src/customUI14.xml`, related from `_rels/.rels`.
 - The sheets (from `workbook/src/parametres.toml` and `workbook/src/xlwings_conf.toml`), styles, workbook,
@@ -38,6 +40,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..errors import AddinError
+from .vba_project import ProjectShapeError, excel_shaped
 
 RIBBON_FUNCTIONS = ("charger", "verifier", "corriger", "integrer", "parametres")
 RIBBON_MODULE = "AmazonRibbon"
@@ -51,7 +54,8 @@ XLAM_NAME = "AmazonImport.xlam"
 ORDER_SHEET = "Commandes"
 SETTINGS_SHEET = "Paramètres"
 XLSM_CONF_SHEET = "xlwings.conf"
-ADDIN_PROJECT_NAME = "amazonimport"
+ADDIN_PROJECT_NAME = "amazonimport"  # xlwings' PROJECT_NAME: names the config sheet and files
+ADDIN_VBA_PROJECT = "AmazonImport"  # the VBA project's own name (the template's is "MyAddin")
 XLAM_CONF_SHEET = f"{ADDIN_PROJECT_NAME}.conf"
 
 CUSTOMUI_PART = "customUI/customUI14.xml"
@@ -78,8 +82,15 @@ _PASSWORD_KEY = re.compile(r"pass|mot.?de.?passe|mdp|pwd|secret", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"^[^:/]+://[^:/@]*:([^@]*)@")
 _RUNPYTHON_CALL = re.compile(r'(RunPython "import amazon_addin\.ribbon as r; r\.\w+)\(\)"')
 
-# Cell styles (indexes into cellXfs of _styles_xml).
-_PLAIN, _KEY, _VALUE, _COMMENT = 0, 1, 2, 3
+# A worksheet's document module as Excel writes it (the templates' Sheet1 and Sheet2, name aside).
+_SHEET_MODULE = ('Attribute VB_Name = "{name}"\r\nAttribute VB_Base = "0{{00020820-0000-0000-C000-000000000046}}"\r\n'
+                 "Attribute VB_GlobalNameSpace = False\r\nAttribute VB_Creatable = False\r\n"
+                 "Attribute VB_PredeclaredId = True\r\nAttribute VB_Exposed = True\r\n"
+                 "Attribute VB_TemplateDerived = False\r\nAttribute VB_Customizable = True\r\n")
+
+# Cell styles (indexes into cellXfs of _styles_xml). _TEXT, _TEXT_COLUMN: formatted as Text, so that what the
+# user types stays text (FAUX typed into a General cell of a French Excel becomes a boolean).
+_PLAIN, _KEY, _VALUE, _COMMENT, _TEXT, _TEXT_COLUMN = 0, 1, 2, 3, 4, 5
 
 
 class BuildError(AddinError):
@@ -103,6 +114,7 @@ class Sheet:
     sheet_id: int
     rows: list[list[Cell]] = field(default_factory=list)
     widths: tuple[float, ...] = ()
+    text_column: int = 0  # a column (1-based) whose empty cells are formatted as Text too
     selected: bool = False
     freeze_first_row: bool = False
 
@@ -175,6 +187,8 @@ def read_sources(src_dir: Path = DEFAULT_SRC_DIR) -> Sources:
         raise BuildError(f"Source des feuilles illisible (parametres.toml, xlwings_conf.toml) : {exc!r}.")
     for table in tables:
         _check_entries(table)
+    for variant in ("xlsm", "xlam"):
+        _check_conf(variant, conf[variant])
     return Sources(bas, custom_ui, settings, conf)
 
 
@@ -182,9 +196,9 @@ def _check_entries(entries: list[dict]) -> None:
     seen = set()
     for entry in entries:
         key, value = entry.get("key"), entry.get("value")
-        if not isinstance(key, str) or not key.strip() or key in seen:
+        if not isinstance(key, str) or not key.strip() or key.casefold() in seen:
             raise BuildError(f"Clé vide ou en double dans les sources des feuilles : « {key} ».")
-        seen.add(key)
+        seen.add(key.casefold())
         if _PASSWORD_KEY.search(key):
             raise BuildError(f"« {key} » : un mot de passe ne va jamais dans le classeur.")
         if isinstance(value, str):
@@ -192,6 +206,21 @@ def _check_entries(entries: list[dict]) -> None:
             if found and not re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", found.group(1)):
                 raise BuildError(f"« {key} » : un mot de passe ne va jamais dans le classeur ; écrivez ${{NOM}} "
                                  "et définissez la variable d'environnement NOM.")
+
+
+def _check_conf(variant: str, conf: dict) -> None:
+    """xlwings' VBA reads each value through a String: only non-empty text, never a boolean or a number."""
+    notes = conf.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) and n.strip() for n in notes):
+        raise BuildError(f"xlwings_conf.toml [{variant}] : notes doit être une liste de textes.")
+    for entry in conf["entry"]:
+        key, value = entry["key"], entry.get("value")
+        if not isinstance(value, str) or not value.strip():
+            raise BuildError(f"xlwings_conf.toml [{variant}] « {key} » : la valeur doit être un texte non vide "
+                             f"(\"False\", pas false ni une valeur vide) ; trouvé {value!r}.")
+        if key != key.upper() or key != key.strip():
+            raise BuildError(f"xlwings_conf.toml [{variant}] « {key} » : les clés de xlwings s'écrivent en "
+                             "majuscules, sans espace autour.")
 
 
 def ribbon_subs(bas: str) -> dict[str, str]:
@@ -239,8 +268,9 @@ def _check_pyopenvba() -> None:
                          "plus identique octet pour octet.")
 
 
-def _vba_project(template: bytes, target: Target, bas: str) -> bytes:
-    """The template's VBA project without Module1, with AmazonRibbon (and the add-in's PROJECT_NAME)."""
+def _vba_project(template: bytes, target: Target, bas: str, code_names: list[str]) -> bytes:
+    """The template's VBA project without Module1, with AmazonRibbon, a document module for every sheet's
+    code name (`code_names`), and for the add-in its PROJECT_NAME and project name; shaped as Excel writes it."""
     from pyopenvba import ExcelFile, VBAModuleKind
 
     suffix = Path(target.file_name).suffix
@@ -251,6 +281,10 @@ def _vba_project(template: bytes, target: Target, bas: str) -> bytes:
             project = book.vba_project()
             if "Module1" in project.module_names():
                 project.delete_module("Module1")
+            present = {name.casefold() for name in project.module_names()}
+            documents = tuple(code for code in code_names if code.casefold() not in present)
+            for code in documents:  # a sheet whose code name has no module yet: Excel would have given it one
+                project.add_module(code, _SHEET_MODULE.format(name=code), kind=VBAModuleKind.other)
             project.add_module(RIBBON_MODULE, bas, kind=VBAModuleKind.standard)
             if target.addin:
                 code = book.get_module("xlwings")
@@ -260,7 +294,12 @@ def _vba_project(template: bytes, target: Target, bas: str) -> bytes:
                 book.set_module("xlwings", code.replace(_TEMPLATE_PROJECT_NAME, renamed))
             book.save(built)
         with zipfile.ZipFile(built) as package:
-            vba = _excel_shaped_project_stream(package.read("xl/vbaProject.bin"))
+            try:
+                vba = excel_shaped(package.read("xl/vbaProject.bin"), documents=documents,
+                                   project_name=ADDIN_VBA_PROJECT if target.addin else None)
+            except ProjectShapeError as exc:
+                raise BuildError(f"Projet VBA écrit par pyOpenVBA inattendu ({exc}) : la version {PYOPENVBA_VERSION} "
+                                 "est attendue.")
         checked = Path(tmp) / f"checked{suffix}"
         checked.write_bytes(zip_parts({"xl/vbaProject.bin": vba, **_minimal_package(template)}))
         with ExcelFile(checked) as book:
@@ -268,7 +307,7 @@ def _vba_project(template: bytes, target: Target, bas: str) -> bytes:
             names = book.module_names()
         if problems:
             raise BuildError(f"Projet VBA incohérent après modification : {'; '.join(problems)}.")
-        if "Module1" in names or not {"xlwings", "Dictionary", RIBBON_MODULE} <= set(names):
+        if "Module1" in names or not {"xlwings", "Dictionary", RIBBON_MODULE, *code_names} <= set(names):
             raise BuildError(f"Modules VBA inattendus : {', '.join(names)}.")
         return vba
 
@@ -279,36 +318,23 @@ def _minimal_package(template: bytes) -> dict[str, bytes]:
         return {name: package.read(name) for name in package.namelist() if name != "xl/vbaProject.bin"}
 
 
-def _excel_shaped_project_stream(vba: bytes) -> bytes:
-    """The PROJECT stream's [Workspace] records contiguous and followed by one empty line, as Excel writes them.
-
-    pyOpenVBA appends the new module's record after the empty line that ends Excel's stream.
-    """
-    from pyopenvba.cfb import CFB
-
-    cfb = CFB.from_bytes(vba)
-    text = cfb.get_stream("PROJECT")
-    head, marker, workspace = text.partition(b"[Workspace]\r\n")
-    if not marker:
-        return vba
-    records = [line for line in workspace.split(b"\r\n") if line.strip()]
-    fixed = head + marker + b"".join(line + b"\r\n" for line in records) + b"\r\n"
-    if fixed == text:
-        return vba
-    cfb.write_stream("PROJECT", fixed)
-    return cfb.to_bytes()
-
-
 # ------------------------------------------------------------------------------------------ sheets
 
-def _kv_sheet(name: str, code_name: str, sheet_id: int, entries: list[dict], notes: list[str] = (),
-              widths=(30, 40, 110), selected: bool = False) -> Sheet:
+def _kv_sheet(name: str, code_name: str, sheet_id: int, entries: list[dict], widths=(22, 28, 120)) -> Sheet:
     rows = [[Cell(e["key"], _KEY), Cell(_cell_value(e.get("value")), _VALUE), Cell(e.get("comment"), _COMMENT)]
             for e in entries]
-    if notes:
-        rows.append([])
-        rows += [[Cell(note)] for note in notes]
-    return Sheet(name, code_name, sheet_id, rows, tuple(widths), selected=selected)
+    return Sheet(name, code_name, sheet_id, rows, tuple(widths))
+
+
+def _conf_sheet(name: str, code_name: str, sheet_id: int, conf: dict, selected: bool = False) -> Sheet:
+    """An xlwings configuration sheet: keys in A from A1 down, their text in B (formatted as Text), a comment
+    in C, and the notes in E, where xlwings' GetConfig never reads (it reads A from A1 to the first gap)."""
+    entries, notes = conf["entry"], conf.get("notes", [])
+    rows = [[Cell(e["key"], _KEY), Cell(e["value"], _TEXT), Cell(e.get("comment"), _COMMENT)] for e in entries]
+    rows += [[] for _ in range(len(notes) - len(rows))]
+    for row, note in zip(rows, notes):
+        row += [Cell(None)] * (4 - len(row)) + [Cell(note)]
+    return Sheet(name, code_name, sheet_id, rows, (30, 12, 80, 3, 140), selected=selected, text_column=2)
 
 
 def _cell_value(value):
@@ -317,13 +343,11 @@ def _cell_value(value):
 
 def sheets_for(target: Target, sources: Sources) -> list[Sheet]:
     if target.addin:
-        conf = sources.conf["xlam"]
-        return [_kv_sheet(XLAM_CONF_SHEET, "Sheet2", 1, conf["entry"], conf.get("notes", ()), selected=True)]
-    conf = sources.conf["xlsm"]
+        return [_conf_sheet(XLAM_CONF_SHEET, "Sheet2", 1, sources.conf["xlam"], selected=True)]
     return [
         Sheet(ORDER_SHEET, "Sheet1", 1, selected=True, freeze_first_row=True),
-        _kv_sheet(SETTINGS_SHEET, "Sheet3", 3, sources.settings, widths=(22, 28, 120)),
-        _kv_sheet(XLSM_CONF_SHEET, "Sheet2", 2, conf["entry"], conf.get("notes", ())),
+        _kv_sheet(SETTINGS_SHEET, "Sheet3", 3, sources.settings),
+        _conf_sheet(XLSM_CONF_SHEET, "Sheet2", 2, sources.conf["xlsm"]),
     ]
 
 
@@ -363,7 +387,8 @@ def _sheet_xml(sheet: Sheet) -> str:
                 '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
     else:
         view = '<selection activeCell="B1" sqref="B1"/>' if rows else ""
-    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}"'
+                   + (f' style="{_TEXT_COLUMN}"' if i == sheet.text_column else "") + ' customWidth="1"/>'
                    for i, w in enumerate(sheet.widths, start=1))
     return (f'{_XML_DECL}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
             f'<sheetPr codeName="{sheet.code_name}"/><dimension ref="{dimension}"/>'
@@ -387,12 +412,15 @@ def _styles_xml() -> str:
            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'  # _KEY
            '<xf numFmtId="0" fontId="0" fillId="2" borderId="0" xfId="0" applyFill="1" applyAlignment="1">'
            '<alignment horizontal="left"/></xf>'  # _VALUE
-           '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>')  # _COMMENT
+           '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'  # _COMMENT
+           '<xf numFmtId="49" fontId="0" fillId="2" borderId="0" xfId="0" applyNumberFormat="1" applyFill="1" '
+           'applyAlignment="1"><alignment horizontal="left"/></xf>'  # _TEXT
+           '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>')  # _TEXT_COLUMN
     return (f'{_XML_DECL}<styleSheet xmlns="{_NS_MAIN}">'
             f'<fonts count="3">{fonts}</fonts><fills count="3">{fills}</fills>'
             '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
             '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            f'<cellXfs count="4">{xfs}</cellXfs>'
+            f'<cellXfs count="6">{xfs}</cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
             '<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium2" '
             'defaultPivotStyle="PivotStyleLight16"/></styleSheet>')
@@ -483,7 +511,7 @@ def package_parts(target: Target, sources: Sources, xlwings_dir: Path) -> dict[s
     }
     parts = {name: text.encode("utf-8") for name, text in parts.items()}
     parts["xl/theme/theme1.xml"] = theme
-    parts["xl/vbaProject.bin"] = _vba_project(template, target, bas)
+    parts["xl/vbaProject.bin"] = _vba_project(template, target, bas, [s.code_name for s in sheets])
     parts[CUSTOMUI_PART] = sources.custom_ui
     return parts
 

@@ -73,6 +73,26 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _PARSABLE = re.compile(r"[+-]?(\d[\d ]*)?[.,]?\d+([eE][+-]?\d+)?%?|\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?"
                        r"|\d{1,2}:\d{2}(:\d{2})?|(?i:true|false|vrai|faux)")
 _APP_ERROR = "Application-defined or object-defined error"
+# OOXML's ST_Xstring (ECMA-376 Part 1, 22.9.2.19): a character XML cannot hold (controls, CR, which XML
+# parsers turn into LF, U+FFFE/U+FFFF, lone surrogates) is stored as `_xHHHH_`, and an underscore that would
+# start such a sequence as `_x005F_`. Excel writes and reads cells and notes so; calamine reads them so.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_ESCAPE_LIKE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
+_XML_ESCAPED = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def xml_escape(text: str) -> str:
+    """Text as Excel stores it in the file (see `_XML_UNSAFE`)."""
+    if text and not text.strip():  # openpyxl marks no whitespace-only text `xml:space="preserve"`: readers
+        return "".join("_x%04X_" % ord(ch) for ch in text)  # would drop it, escaped it survives
+    if "_x" in text:
+        text = _XML_ESCAPE_LIKE.sub("_x005F_", text)
+    return _XML_UNSAFE.sub(lambda m: "_x%04X_" % ord(m.group()), text)
+
+
+def xml_unescape(text: str) -> str:
+    """Text as Excel shows it, from what the file stores."""
+    return _XML_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 class ComError(Exception):
@@ -161,8 +181,10 @@ def _blank(cell):
 def _read(cell):
     """A cell's value as COM returns it: numbers as float, dates as datetime, errors marked."""
     v = None if cell is None else cell.value
-    if v is None or isinstance(v, (bool, str)):
-        return _CellError(v) if cell is not None and cell.data_type == "e" else v
+    if isinstance(v, str):
+        return _CellError(v) if cell.data_type == "e" else xml_unescape(v)
+    if v is None or isinstance(v, bool):
+        return v
     if isinstance(v, numbers.Number):
         return float(v)
     if isinstance(v, dt.datetime):
@@ -320,7 +342,7 @@ class Range(bc.Range):
         cell = self._sheet._cell(*self._areas[0][:2])
         if cell.comment is not None:  # Excel refuses a second note on a cell
             raise ComError(_APP_ERROR)
-        cell.comment = Comment(text, NOTE_AUTHOR)
+        cell.comment = Comment(xml_escape(text), NOTE_AUTHOR)
         return Note(self._sheet, cell)
 
     def _address(self):
@@ -455,11 +477,11 @@ class Note(bc.Note):
 
     @property
     def text(self):
-        return self._cell.comment.text
+        return xml_unescape(self._cell.comment.text)
 
     @text.setter
     def text(self, value):
-        self._cell.comment = Comment(value, self._cell.comment.author)
+        self._cell.comment = Comment(xml_escape(value), self._cell.comment.author)
 
     def delete(self):
         self._cell.comment = None
@@ -511,19 +533,19 @@ class Sheet(bc.Sheet):
         if not isinstance(value, str):
             cell.value = value
         elif cell.has_style and cell.number_format == "@":  # Text format: kept exactly, `=` included
-            cell.value, cell.data_type = value, "s"
+            cell.value, cell.data_type = xml_escape(value), "s"
         elif value.startswith("'"):  # Excel's prefix character
-            cell.value, cell.data_type = value[1:], "s"
+            cell.value, cell.data_type = xml_escape(value[1:]), "s"
         elif value.startswith("="):
             if value == "=":
                 raise ComError(_APP_ERROR)
-            cell.value = value  # openpyxl stores it as a formula
+            cell.value = xml_escape(value)  # openpyxl stores it as a formula
         elif _INTEGER.fullmatch(value) and math.isfinite(float(value)):
             cell.value = float(f"{float(value):.15g}")
         else:
             if len(value) > 1 and value[0] in "+-@" or _PARSABLE.fullmatch(value.strip()):
                 ENGINE.risky_writes.append((self._ws.title, f"{get_column_letter(c)}{r}", value))
-            cell.value, cell.data_type = value, "s"
+            cell.value, cell.data_type = xml_escape(value), "s"
 
     def _whole(self):
         return Range(self, [(1, 1, MAX_ROWS, MAX_COLS)])

@@ -553,6 +553,35 @@ def make_far_xls(path: Path) -> Path:
     return path
 
 
+def make_big_lying_xls(path: Path) -> Path:
+    """An .xls stream beyond XLS_FULL_SCAN_MAX (2 500 orders, ~1.5 MB) whose DIMENSIONS record claims the
+    orders' extent while one text cell sits in IV65536: only the cell records tell the truth."""
+    import olefile
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Commandes")
+    grid = _order_grid(2500)
+    for i, values in enumerate(grid):
+        for j, v in enumerate(values):
+            if v != "":
+                ws.write(i, j, v)
+    ws.write(65535, 255, "x")
+    wb.save(str(path))
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        data = bytearray(ole.openstream("Workbook").read())
+        pos, patched = 0, 0
+        while pos + 4 <= len(data):
+            rtype, size = struct.unpack_from("<HH", data, pos)
+            if rtype == 0x0200 and size >= 14:  # DIMENSIONS: rwMic, rwMac, colMic, colMac
+                struct.pack_into("<IIHH", data, pos + 4, 0, len(grid), 0, len(grid[0]))
+                patched += 1
+            pos += 4 + size
+        assert patched == 1
+        ole.write_stream("Workbook", bytes(data))
+    return path
+
+
 def make_utf16_part(path: Path) -> Path:
     """The worksheet encoded in UTF-16 (a way to hide its markup from byte scans; Excel never does it)."""
     text = sheet_xml(_order_grid()).decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
@@ -900,6 +929,8 @@ CASES = [
     (make_decoy_sheet, Case("feuille-leurre.xlsx", "cible de relation lue telle quelle par calamine, leurre "
                                                    "propre à l'adresse normalisée", 2, SPAN)),
     (make_far_xls, Case("lointain.xls", "xls de 6 Ko avec une valeur en IV65536", 2, SPAN)),
+    (make_big_lying_xls, Case("grand-menteur.xls", "xls de 1,5 Mo, DIMENSIONS menteur, une valeur en IV65536 : "
+                                                   "lu à part, qui échoue, puis expliqué", 2, SPAN)),
     # formulas: text, never computed
     (make_formulas_txt, Case("formules.txt", "formules et charge DDE dans les champs d'un .txt", 1,
                              codes=("E_QUANTITE", "E_DEVISE", "E_PAYS"),
