@@ -141,7 +141,7 @@ def _bounded(parsed, bounds: Waits):
             else:
                 have = {k.upper() for k in parsed.query}
                 parsed = parsed.update_query_dict({k: str(v) for k, v in wanted.items() if k not in have})
-        return parsed, {"timeout": bounds.connect_s}
+        return parsed, ({} if "timeout" in parsed.query else {"timeout": bounds.connect_s})  # ODBC login timeout
     return parsed, {}
 
 
