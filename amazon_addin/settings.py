@@ -13,6 +13,15 @@ from decimal import Decimal, InvalidOperation
 from .errors import SettingsError
 
 DEFAULT_FILE = "amazon_addin.toml"
+# The European Commission's VIES REST service ("check-vat-number"); a setting so tests use a local stand-in.
+VIES_URL = "https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"
+# Keys whose value is one of a few words (SPEC §5, §7 "Money and VAT").
+CHOICES = {
+    "regime_ue": ("oss", "france"),
+    "date_facture": ("integration", "achat"),
+    "vies": ("oui", "non"),
+    "franchise_tva": ("oui", "non"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,16 @@ class Settings:
     taille_max_mo: int = 200
     lignes_max: int = 1048575
     attente_verrou_s: int = 30
+    regime_ue: str = "oss"
+    taux_change: str | None = None
+    date_facture: str = "integration"
+    vies: str = "oui"
+    vies_url: str = VIES_URL
+    tva_vendeur: str | None = None
+    franchise_tva: str = "non"
+    mention_ic: str = "Exonération de TVA, article 262 ter I du CGI – Autoliquidation"
+    mention_export: str = "Exonération de TVA, article 262 I du CGI"
+    mention_franchise: str = "TVA non applicable, art. 293 B du CGI"
     # True when `base` came from a file rather than the default (verifier only uses an explicit base).
     base_explicite: bool = False
 
@@ -65,10 +84,23 @@ def validate(s: Settings) -> Settings:
         if getattr(s, key) <= 0:
             raise _fail(key, "un entier positif est attendu")
     for key in ("famille_produits", "famille_port", "produit_port", "canal_defaut", "produit_remise",
-                "produit_emballage"):
+                "produit_emballage", "mention_ic", "mention_export", "mention_franchise"):
         if not str(getattr(s, key)).strip():
             raise _fail(key, "une valeur non vide est attendue")
+    for key, allowed in CHOICES.items():
+        if getattr(s, key) not in allowed:
+            raise _fail(key, f"« {getattr(s, key)} » : valeurs possibles " + " ou ".join(allowed))
+    if not re.match(r"^https?://[^\s/]+", s.vies_url or ""):
+        raise _fail("vies_url", "une adresse http:// ou https:// est attendue")
+    if s.tva_vendeur is not None and not _valid_vat_number(s.tva_vendeur):
+        raise _fail("tva_vendeur", f"« {s.tva_vendeur} » n'est pas un numéro de TVA intracommunautaire valide")
     return s
+
+
+def _valid_vat_number(number: str) -> bool:
+    from stdnum.eu import vat as eu_vat
+
+    return eu_vat.is_valid(number)
 
 
 def _coerce(key: str, value, default):
@@ -105,6 +137,16 @@ EXPLANATIONS = {
     "taille_max_mo": "Taille maximale d'un export (Mo)",
     "lignes_max": "Nombre maximal de lignes d'un export",
     "attente_verrou_s": "Attente maximale d'une base occupée (secondes)",
+    "regime_ue": "Ventes aux particuliers de l'UE : oss (TVA du pays d'arrivée) ou france (sous le seuil de 10 000 €)",
+    "taux_change": "Fichier des taux de change BCE (format eurofxref-hist.csv) pour les commandes hors euro",
+    "date_facture": "Date des factures : integration (jour de l'intégration) ou achat (date de la vente)",
+    "vies": "Vérifier les numéros de TVA des clients professionnels de l'UE dans VIES : oui ou non",
+    "vies_url": "Adresse du service VIES de la Commission européenne",
+    "tva_vendeur": "Votre numéro de TVA intracommunautaire (VIES rend alors un numéro de consultation)",
+    "franchise_tva": "Franchise en base de TVA (art. 293 B du CGI) : oui ou non",
+    "mention_ic": "Mention des livraisons intracommunautaires (autoliquidation)",
+    "mention_export": "Mention des exportations",
+    "mention_franchise": "Mention de la franchise en base",
 }
 
 
@@ -122,8 +164,10 @@ def from_mapping(data: dict, base: Settings | None = None, source: str = "les pa
         if isinstance(value, float) and value.is_integer() and isinstance(known[key], int) \
                 and not isinstance(known[key], bool):
             value = int(value)  # a sheet gives numbers as floats
-        if key in ("mapping",) and not isinstance(value, str):
+        if key in ("mapping", "taux_change", "tva_vendeur") and not isinstance(value, str):
             value = str(value)
+        if key in CHOICES and isinstance(value, str):
+            value = value.strip().casefold()
         values[key] = _coerce(key, value, known[key])
     if "base" in values:
         values["base_explicite"] = True
