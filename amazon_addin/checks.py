@@ -5,16 +5,20 @@ Checks run column by column over the whole sheet; every finding points at one ce
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from collections.abc import Mapping
 from typing import Any
 
+from . import booking as B
 from . import columns as C
+from . import exchange
 from . import findings as F
-from . import postcodes, text, values
+from . import postcodes, targets, text, values
 from . import vat as V
+from . import vat_rates
 from .orders import Order, build_orders
 from .reader import Table, no_gc
 from .settings import Settings
@@ -63,9 +67,12 @@ class Verification:
     table: Table
     findings: list[F.Finding]
     rows: list[TypedRow]
-    orders: list[Order]
+    orders: list[Order]  # the orders Intégrer may create: built, free of errors, not invoiced by Amazon
     order_count: int
     notice: str | None = None  # e.g. why the database's checks could not run
+    groups: dict[str, list[int]] = field(default_factory=dict)  # every order of the sheet → its rows' indices
+    amazon_invoiced: set[str] = field(default_factory=set)  # orders Amazon invoiced itself: never invoiced here
+    cols: dict = field(default_factory=dict, repr=False)  # the typed columns (for the journal's fingerprints)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -157,6 +164,7 @@ class _Checker:
         n = len(table.rows)
         self.cols: dict[str, list] = {}
         self.bad = [False] * n
+        self.ignored = [False] * n  # exact repeats (W_LIGNE_DOUBLE): Intégrer leaves them out
         self.rows = [TypedRow(i, number, RowValues(self.cols, i), self.bad)
                      for i, number in enumerate(table.row_numbers)]
         self.raw = {name: table.column_values(name) for name in table.columns}
@@ -312,14 +320,116 @@ class _Checker:
                 if ttc is not None and ht is not None and tax is not None:
                     gap = ttc - (ht + tax)
                     if gap > _CENT or gap < -_CENT:
-                        self.add(F.VatMismatch, i, tax_c, format(ttc - ht, "f"), ttc=V.fmt_money(ttc),
-                                 ht=V.fmt_money(ht), tva=V.fmt_money(tax), gap=V.fmt_money(gap))
+                        self.add(F.VatMismatch, i, tax_c, format(ttc - ht, "f"), case="arithmetic",
+                                 ttc=V.fmt_money(ttc), ht=V.fmt_money(ht), tva=V.fmt_money(tax),
+                                 gap=V.fmt_money(gap))
+
+    def tax_sanity(self) -> None:
+        """Before anything else is computed from a tax (SPEC §7): HT given and tax empty gives the tax; a tax
+        at or above its TTC, negative, or beyond any legal rate is an error on the tax cell, suggesting the
+        tax at the destination's standard rate."""
+        cols, n, s = self.cols, len(self.rows), self.s
+        none = [None] * n
+        qty_c = cols.get("quantity-purchased", none)
+        country_c, postcode_c = cols.get("ship-country", none), cols.get("ship-postal-code", none)
+        when_c = cols.get("purchase-date", none)
+        for ttc_c, tax_c, ht_c, per_qty in C.AMOUNT_PAIRS:
+            if ttc_c not in cols:
+                continue
+            prices, hts = cols[ttc_c], cols.get(ht_c, none) if ht_c else none
+            taxes = cols.setdefault(tax_c, [None] * n)
+            for i, ttc in enumerate(prices):
+                if ttc is None or self.bad[i]:
+                    continue
+                tax = B.tax_from_ht(ttc, taxes[i], hts[i])
+                taxes[i] = tax
+                if tax is None:
+                    continue
+                qty = qty_c[i] if per_qty and qty_c[i] else 1
+                when = when_c[i]
+                rates = _sanity_rates(country_c[i] or "", postcode_c[i] or "",
+                                      when.astimezone(s.zone).date() if when is not None else date.today())
+                case = B.tax_sanity(ttc, tax, qty, rates)
+                if case is not None:
+                    fixed = V.split_ttc(ttc, rates[0])[1]
+                    self.add(F.VatMismatch, i, tax_c, format(fixed, "f"), case=case, tva=V.fmt_money(tax),
+                             ttc=V.fmt_money(ttc), rate=V.fmt_rate(rates[0]), fixed=V.fmt_money(fixed),
+                             implied=V.fmt_rate(V.implied_rate(ttc, tax) or Decimal(0)))
+
+    def duplicates(self) -> None:
+        """(order-id, order-item-id) is unique (SPEC §7 "Integration"): an exact repeat is W_LIGNE_DOUBLE and
+        ignored; the same pair with other cells is E_LIGNE_DOUBLE; without an order-item-id, identical rows of
+        one order are E_LIGNE_DOUBLE (nothing tells a copy from a second, equal item)."""
+        ids = self.cols.get("order-id")
+        if ids is None:
+            return
+        items = self.cols.get("order-item-id", [None] * len(ids))
+        rows = self.t.rows
+        seen: dict[tuple, int] = {}
+        for i, (oid, item) in enumerate(zip(ids, items)):
+            if not oid:
+                continue
+            cells = _cells(rows[i])
+            key = (oid, item) if item else (oid, None, cells)
+            first = seen.setdefault(key, i)
+            if first == i:
+                continue
+            params = dict(order=oid, item=item or "", first_row=self.t.row_numbers[first])
+            if not item:
+                self.add(F.ConflictingRow, i, "order-id", case="no_item_id", **params)
+            elif _cells(rows[first]) == cells:
+                self.add(F.DuplicateRow, i, "order-item-id", **params)
+                self.ignored[i] = True
+            else:
+                self.add(F.ConflictingRow, i, "order-item-id", case="different", **params)
+
+    def text_lengths(self, limits: dict[str, targets.Limit]) -> None:
+        """Text longer than its Gestan column (SPEC §7): W_TEXTE_TRONQUE suggesting the cut text, which is what
+        Intégrer then writes; a key (sku, order-id) is E_TROP_LONG instead. A database error is never the first
+        to notice."""
+        cols = self.cols
+        for name, limit in limits.items():
+            col = cols.get(name)
+            if col is None:
+                continue
+            long = {v for v in set(col) if type(v) is str and len(v) > limit.length}
+            for i, v in enumerate(col) if long else ():
+                if v in long:
+                    self._too_long(i, name, v, limit, v[:limit.length])
+        for first, second in targets.JOINED:
+            a, b = cols.get(first), cols.get(second)
+            limit = limits.get(first)
+            if a is None or b is None or limit is None:
+                continue
+            for i, (x, y) in enumerate(zip(a, b)):
+                if x and y and len(x) + 1 + len(y) > limit.length:
+                    self._too_long(i, second, y, limit, y[:max(0, limit.length - len(x) - 1)].rstrip())
+
+    def _too_long(self, i: int, name: str, value: str, limit: targets.Limit, cut: str) -> None:
+        params = dict(length=len(value), limit=limit.length, target=limit.target)
+        if limit.key:
+            self.add(F.TooLongKey, i, name, **params)
+        else:
+            self.add(F.TooLongText, i, name, cut, **params)
+            self.cols[name][i] = cut
+
+    def amazon_invoiced(self) -> set[str]:
+        """Orders Amazon invoiced itself (`is-amazon-invoiced`, SPEC §7): no second invoice, I_FACTURE_PAR_AMAZON."""
+        flags, ids = self.cols.get("is-amazon-invoiced"), self.cols.get("order-id")
+        if flags is None or ids is None:
+            return set()
+        out = set()
+        for i, (flag, oid) in enumerate(zip(flags, ids)):
+            if flag and oid:
+                out.add(oid)
+                self.add(F.InvoicedByAmazon, i, "is-amazon-invoiced", order=oid)
+        return out
 
     def orders(self) -> dict[str, list[TypedRow]]:
         groups: dict[str, list[TypedRow]] = {}
-        rows = self.rows
+        rows, ignored = self.rows, self.ignored
         for i, oid in enumerate(self.cols.get("order-id", ())):
-            if oid:
+            if oid and not ignored[i]:
                 g = groups.get(oid)
                 if g is None:
                     groups[oid] = [rows[i]]
@@ -360,6 +470,26 @@ class _Checker:
 _BLANK = object()
 _MONEY = frozenset(C.MONEY)
 _CENT = Decimal("0.01")
+_NO_RATE = (Decimal(0),)
+
+
+def _cells(row) -> tuple:
+    """A row's cells as text, trailing empties dropped: what "identical rows" compares."""
+    cells = [values.as_text(v).strip() if not values.is_blank(v) else "" for v in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return tuple(cells)
+
+
+@lru_cache(maxsize=4096)
+def _sanity_rates(country: str, postcode: str, day: date) -> tuple[Decimal, ...]:
+    """The rates a destination's taxes are checked against, standard first: its EU rates, a deemed-supplier
+    country's standard rate, else 0 % (an export)."""
+    area = vat_rates.vat_country(country, postcode)
+    if area is not None:
+        return vat_rates.rates(area, day)
+    deemed = vat_rates.DEEMED_SUPPLIER.get(country.strip().upper())
+    return (deemed.standard_rate,) if deemed is not None else _NO_RATE
 
 
 def _norm(shown: str) -> str:
@@ -369,31 +499,54 @@ def _norm(shown: str) -> str:
     return " ".join(shown.split()).casefold()
 
 
-def verify_table(table: Table, settings: Settings, facts=None, predictions: bool = True) -> Verification:
-    """All checks; with `facts` (a `GestanFacts`) also those that need the database."""
+def verify_table(table: Table, settings: Settings, facts=None, predictions: bool = True, *, vies=None,
+                 today: date | None = None) -> Verification:
+    """All checks; with `facts` (a `GestanFacts`) also those that need the database. `vies`: the VIES checker
+    (by default one on the setting `vies_url` when `vies` = `oui`); `today`: the issue date of `integration`."""
+    if vies is None and settings.vies == "oui":
+        from .vies import Checker
+
+        vies = Checker(settings.vies_url, settings.tva_vendeur)
+    rates = exchange.load(settings.taux_change)
     with no_gc():
-        return _verify_table(table, settings, facts, predictions)
+        return _verify_table(table, settings, facts, predictions, vies, today, rates)
 
 
-def _verify_table(table: Table, settings: Settings, facts, predictions: bool) -> Verification:
+def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vies, today, rates) -> Verification:
     ch = _Checker(table, settings)
     ch.missing_columns()
     ch.text_cells()
     ch.typed()
     ch.postcodes_and_phones()
+    ch.text_lengths(facts.limits() if facts is not None else targets.limits())
+    ch.tax_sanity()
     ch.vat_arithmetic()
+    ch.duplicates()
+    invoiced = ch.amazon_invoiced()
     groups = ch.orders()
     missing = any(f.code == F.MissingColumn.code for f in ch.findings)
-    buildable = [] if missing else [g for g in groups.values() if not any(r.bad for r in g)]
+    buildable = [] if missing else [g for oid, g in groups.items()
+                                    if oid not in invoiced and not any(r.bad for r in g)]
     orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None,
-                                 ch.cols, len(ch.rows))
+                                 ch.cols, len(ch.rows), today=today, confirm=vies.check if vies else None, rates=rates)
     for n in notes:
         ch.add(n.kind, _index_of(ch.rows, n.row), n.column, n.suggestion, **n.params)
-    result = Verification(table, ch.findings, ch.rows, orders, len(groups))
+    bad = ch.bad
+    by_number = {r.number: r.index for r in ch.rows}
+    orders = [o for o in orders if not any(bad[by_number[number]] for number in o.rows)]
+    result = Verification(table, ch.findings, ch.rows, orders, len(groups),
+                          groups={oid: [r.index for r in g] for oid, g in groups.items()},
+                          amazon_invoiced=invoiced, cols=ch.cols)
+    skipped_rows = {r.number for oid in invoiced for r in groups.get(oid, ())}
     if facts is not None:
         from .facts import database_findings
 
-        result.findings = result.findings + database_findings(result, facts, settings, predictions)
+        extra, integrated_rows = database_findings(result, facts, settings, predictions)
+        result.findings = result.findings + extra
+        skipped_rows |= integrated_rows
+    for f in result.findings:
+        if f.row in skipped_rows and f.severity != F.INFO and f.code != F.ModifiedOrder.code:
+            f.severity = F.INFO  # an order Intégrer will skip never blocks (SPEC §7)
     result.findings = F.sort_findings(result.findings)
     return result
 
