@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy.schema import CreateColumn
 
 from ..errors import SettingsError
 from .schema import Schema
@@ -27,6 +28,7 @@ DEMO_POSTCODES = [
 @dataclass
 class InitReport:
     tables_created: list[str] = field(default_factory=list)
+    columns_added: list[str] = field(default_factory=list)  # "table.column", real names
     rows_added: list[str] = field(default_factory=list)
 
 
@@ -38,6 +40,7 @@ def init_db(engine, schema: Schema, settings, demo: bool = False) -> InitReport:
             if table.name not in existing:
                 report.tables_created.append(table.name)
         schema.metadata.create_all(conn, checkfirst=True)
+        report.columns_added = add_missing_columns(conn, schema, existing)
         if demo and conn.execute(select(func.count()).select_from(schema.factures)).scalar():
             raise SettingsError("La base contient déjà des factures : --demo ne s'applique qu'à une base neuve.")
         fam, prod, cp, cnt = schema.familles, schema.produits, schema.codes_postaux, schema.compteurs
@@ -71,6 +74,26 @@ def init_db(engine, schema: Schema, settings, demo: bool = False) -> InitReport:
                     conn.execute(insert(cp).values(pays=country, code_postal=postcode, ville=city))
                     report.rows_added.append(f"code postal {country} {postcode} {city}")
     return report
+
+
+def add_missing_columns(conn, schema: Schema, existing: set[str]) -> list[str]:
+    """A base made by an older version gains this version's nullable columns (SPEC §7: `init-db` creates only
+    what is missing and never drops or changes anything). A missing NOT NULL column is left for check-db to
+    report: adding one would need a value for the rows already there."""
+    insp = inspect(conn)
+    preparer = conn.dialect.identifier_preparer
+    added = []
+    for _ref, table in schema.tables():
+        if table.name not in existing:
+            continue  # created whole just now
+        have = {c["name"].casefold() for c in insp.get_columns(table.name)}
+        for col in table.columns:
+            if col.name.casefold() in have or not col.nullable or col.primary_key:
+                continue
+            ddl = CreateColumn(col).compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {ddl}"))
+            added.append(f"{table.name}.{col.name}")
+    return added
 
 
 def check_db(engine, schema: Schema) -> list[tuple[str, str | None]]:
