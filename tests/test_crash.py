@@ -14,6 +14,7 @@ from exportgen import row, write_txt
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDERS = 1500
+FIXED_DATES = str(ROOT / "tests" / "settings" / "fixed-dates.toml")  # numbers FA2026… whatever the day
 
 
 def export(tmp_path: Path) -> Path:
@@ -61,7 +62,8 @@ def test_sigkill_at_random_moments(tmp_path, base):
     span = (time.monotonic() - start) * 2.5
     seen_states = set()
     for _ in range(6):
-        proc = subprocess.Popen([sys.executable, "-m", "amazon_addin", "integrer", str(path), "--db", base.url],
+        proc = subprocess.Popen([sys.executable, "-m", "amazon_addin", "integrer", str(path), "--db", base.url,
+                                 "--config", FIXED_DATES],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
         time.sleep(rnd.uniform(0.05, span))
         if proc.poll() is None:
@@ -73,7 +75,8 @@ def test_sigkill_at_random_moments(tmp_path, base):
         if count == ORDERS:
             break
     # The next run completes (or finds everything already there), whatever the kills left.
-    done = subprocess.run([sys.executable, "-m", "amazon_addin", "integrer", str(path), "--db", base.url],
+    done = subprocess.run([sys.executable, "-m", "amazon_addin", "integrer", str(path), "--db", base.url,
+                           "--config", FIXED_DATES],
                           capture_output=True, cwd=ROOT, env=env, timeout=300)
     assert done.returncode == 0, done.stderr.decode()
     assert invariants(base) == ORDERS

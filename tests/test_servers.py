@@ -14,9 +14,13 @@ from backends import MARIADB_ADMIN, SERVERS, new_backend
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "commandes.txt"
+FIXED_DATES = ROOT / "tests" / "settings" / "fixed-dates.toml"  # date_facture = achat, vies = non
+NO_VIES = 'vies = "non"\n'  # the example's Belgian buyer is never looked up on the network
 
 
 def cli(*args, cwd=None, env=None):
+    if cwd is None and args[0] == "integrer":
+        args = (*args, "--config", FIXED_DATES)
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
                           cwd=cwd or ROOT, timeout=180, env={**os.environ, **(env or {})})
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
@@ -61,8 +65,8 @@ def test_password_from_the_environment_and_dsn(tmp_path):
         conn.execute(text(f"GRANT ALL ON {name}.* TO '{user}'@'localhost'"))
     try:
         (tmp_path / "amazon_addin.toml").write_text(
-            f'base = "mysql+pyodbc://{user}:${{GESTAN_MDP}}@127.0.0.1:3306/{name}?driver=MariaDB+Unicode&charset=utf8mb4"\n',
-            encoding="utf-8")
+            f'base = "mysql+pyodbc://{user}:${{GESTAN_MDP}}@127.0.0.1:3306/{name}?driver=MariaDB+Unicode&charset=utf8mb4"\n'
+            + NO_VIES, encoding="utf-8")
         code, _, err = cli("init-db", "--demo", cwd=tmp_path, env={"GESTAN_MDP": password})
         assert code == 0, err
         code, out, err = cli("integrer", EXAMPLE, "--json", cwd=tmp_path, env={"GESTAN_MDP": password})
@@ -102,7 +106,7 @@ def _hold_lock(backend):
 
 
 def test_lock_wait_is_bounded_then_retry_works(tmp_path, base):
-    (tmp_path / "amazon_addin.toml").write_text("attente_verrou_s = 2\n", encoding="utf-8")
+    (tmp_path / "amazon_addin.toml").write_text("attente_verrou_s = 2\n" + NO_VIES, encoding="utf-8")
     before = base.dump()
     release = _hold_lock(base)
     try:
