@@ -151,9 +151,9 @@ def catalogue_rate_rules_french_sale(a: Amount, rate: Decimal, ctx: Context) -> 
         return derived_vat(a, rate, ctx)
     ht, tva = V.split_ttc(a.ttc, rate)
     if V.snap(a.ttc, a.tax, a.qty, (rate,)) is None:
-        implied = V.implied_rate(a.ttc, a.tax)
+        amazon = V.snap(a.ttc, a.tax, a.qty, ctx.regime.rates) or V.implied_rate(a.ttc, a.tax)
         ctx.note(a, a.tax_col, F.VatRate, tva, case="catalogue", tva=V.fmt_money(a.tax), ttc=V.fmt_money(a.ttc),
-                 rate=V.fmt_rate(implied) if implied is not None else "?", wanted=V.fmt_rate(rate),
+                 rate=V.fmt_rate(amazon) if amazon is not None else "?", wanted=V.fmt_rate(rate),
                  fixed=V.fmt_money(tva))
     return Taxed(ht, tva, rate)
 

@@ -339,7 +339,7 @@ class _Checker:
             prices, hts = cols[ttc_c], cols.get(ht_c, none) if ht_c else none
             taxes = cols.setdefault(tax_c, [None] * n)
             for i, ttc in enumerate(prices):
-                if ttc is None or self.bad[i]:
+                if ttc is None:
                     continue
                 tax = B.tax_from_ht(ttc, taxes[i], hts[i])
                 taxes[i] = tax

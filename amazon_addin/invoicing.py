@@ -8,7 +8,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import exchange
 from . import vat as V
 from .facts import GestanFacts, place_key
 from .orders import Order

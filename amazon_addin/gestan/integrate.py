@@ -6,7 +6,6 @@ import getpass
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import insert, select, text, update
