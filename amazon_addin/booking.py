@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from . import findings as F
 from . import vat as V
@@ -96,6 +97,7 @@ def tax_from_ht(ttc: Decimal | None, tax: Decimal | None, ht: Decimal | None) ->
     return tax
 
 
+@lru_cache(maxsize=65536)  # amounts repeat across an export
 def tax_sanity(ttc: Decimal, tax: Decimal, qty: int, rates: tuple[Decimal, ...]) -> str | None:
     """"Tax sanity: on any amount pair (item, shipping, gift wrap) a tax ≥ its TTC (TTC > 0), a negative tax on
     a positive TTC, or an implied rate above 30 % that no legal rate explains within the snap tolerance (tiny

@@ -333,6 +333,8 @@ class _Checker:
         qty_c = cols.get("quantity-purchased", none)
         country_c, postcode_c = cols.get("ship-country", none), cols.get("ship-postal-code", none)
         when_c = cols.get("purchase-date", none)
+        days = {w: w.astimezone(s.zone).date() for w in set(when_c) if w is not None}
+        undated = date.today()
         for ttc_c, tax_c, ht_c, per_qty in C.AMOUNT_PAIRS:
             if ttc_c not in cols:
                 continue
@@ -346,9 +348,7 @@ class _Checker:
                 if tax is None:
                     continue
                 qty = qty_c[i] if per_qty and qty_c[i] else 1
-                when = when_c[i]
-                rates = _sanity_rates(country_c[i] or "", postcode_c[i] or "",
-                                      when.astimezone(s.zone).date() if when is not None else date.today())
+                rates = _sanity_rates(country_c[i] or "", postcode_c[i] or "", days.get(when_c[i], undated))
                 case = B.tax_sanity(ttc, tax, qty, rates)
                 if case is not None:
                     fixed = V.split_ttc(ttc, rates[0])[1]
@@ -365,19 +365,27 @@ class _Checker:
             return
         items = self.cols.get("order-item-id", [None] * len(ids))
         rows = self.t.rows
-        seen: dict[tuple, int] = {}
+        seen: dict[tuple, list[int]] = {}
+        cells: dict[int, tuple] = {}  # only rows whose key repeats are compared cell by cell
+
+        def cells_of(j: int) -> tuple:
+            return cells[j] if j in cells else cells.setdefault(j, _cells(rows[j]))
+
         for i, (oid, item) in enumerate(zip(ids, items)):
             if not oid:
                 continue
-            cells = _cells(rows[i])
-            key = (oid, item) if item else (oid, None, cells)
-            first = seen.setdefault(key, i)
-            if first == i:
+            earlier = seen.setdefault((oid, item or None), [])
+            if not item:  # no item id: only a row identical to an earlier one of its order is a copy
+                first = next((j for j in earlier if cells_of(j) == cells_of(i)), None)
+            else:
+                first = earlier[0] if earlier else None
+            earlier.append(i)
+            if first is None:
                 continue
             params = dict(order=oid, item=item or "", first_row=self.t.row_numbers[first])
             if not item:
                 self.add(F.ConflictingRow, i, "order-id", case="no_item_id", **params)
-            elif _cells(rows[first]) == cells:
+            elif cells_of(first) == cells_of(i):
                 self.add(F.DuplicateRow, i, "order-item-id", **params)
                 self.ignored[i] = True
             else:

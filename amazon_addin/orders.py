@@ -66,7 +66,6 @@ class Order:
     amazon_ttc: Decimal = ZERO  # items + shipping + gift wrap − promotions, as Amazon gave them
     taxe_marketplace: Decimal = ZERO  # the tax a marketplace deemed supplier collected (`DEEMED`)
     taux_change: Decimal | None = None  # units of the currency per 1 EUR (ECB), 1 for EUR
-    fingerprint: str = ""
 
     @property
     def total_ht(self) -> Decimal:
@@ -132,11 +131,13 @@ FINGERPRINT_COLUMNS = (
 
 
 def _canon(value) -> str:
-    if value is None or value == "":
+    if type(value) is str:
+        return value.strip()
+    if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(V.money(value), "f")
-    return str(value).strip()
+    return str(value)
 
 
 def fingerprint(cols: dict, indices: list[int]) -> str:
@@ -197,7 +198,7 @@ class _Builder:
             j = r.index
             for name in ("item-tax", "shipping-tax", "gift-wrap-tax"):
                 tax += C[name][j] or ZERO
-            goods.append(C["item-price"][j] - (C["item-tax"][j] or ZERO))
+            goods.append((C["item-price"][j] - (C["item-tax"][j] or ZERO), C["quantity-purchased"][j]))
         sale = Sale(order.shipping.country, order.shipping.postcode, order.sale_date, order.b2b, order.vat_number,
                     order.currency, tax, tuple(goods))
         return choose_regime(sale, self.settings, self.confirm, self.convert)
@@ -225,7 +226,6 @@ class _Builder:
         if order.total_ttc < 0:
             self.notes.append(Note(first, "order-id", F.NegativeInvoice, {
                 "order": order.order_id, "ttc": V.fmt_money(order.total_ttc)}))
-        order.fingerprint = fingerprint(self.cols, [r.index for r in rows])
         return order
 
     def amazon_amounts(self, rows: list) -> Decimal:

@@ -32,7 +32,7 @@ class Sale:
     vat_number: str
     currency: str
     amazon_tax: Decimal  # every tax Amazon gave on the order
-    goods: tuple[Decimal, ...]  # each item's value without VAT, in the order's currency
+    goods: tuple[tuple[Decimal, int], ...]  # each item row's value without VAT (order's currency), and quantity
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,10 @@ def deemed_supplier(sale: Sale, convert: Callable[[Decimal, str, str, date], Dec
     if rule is None or sale.day < rule.start or sale.amazon_tax <= 0:
         return None
     if rule.limit is not None:
-        values = sale.goods if rule.per_item else (sum(sale.goods, V.ZERO),)
+        if rule.per_item:
+            values = [value / qty for value, qty in sale.goods]
+        else:
+            values = [sum((value for value, _ in sale.goods), V.ZERO)]
         for value in values:
             local = value if sale.currency == rule.currency else convert(value, sale.currency, rule.currency, sale.day)
             if local is not None and local > rule.limit:

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -315,6 +316,7 @@ def _postcode_digits(postcode: object) -> str:
     return text.zfill(5) if len(text) == 4 else text
 
 
+@lru_cache(maxsize=65536)  # destinations repeat across an export
 def vat_country(country: str, postcode: str | None = None) -> str | None:
     """ISO code whose rates apply to a destination, or None when outside the EU VAT area.
 

@@ -702,6 +702,26 @@ def cli(*args) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
+def test_init_db_upgrades_a_base_of_the_previous_version_through_odbc(odbc):
+    from backends import NEW_COLUMNS, create_previous_version
+
+    _kind, url = odbc
+    engine = create_engine(url)
+    try:
+        create_previous_version(engine)
+        before = {c["name"] for c in inspect(engine).get_columns("factures")}
+        assert not before & set(NEW_COLUMNS["factures"])
+    finally:
+        engine.dispose()
+    assert cli("check-db", "--db", url)[0] == 1
+    code, _out, err = cli("init-db", "--db", url, "--demo")
+    assert code == 0, err
+    assert "Colonnes ajoutées : factures.taux_change" in err and "imports_amazon.empreinte" in err
+    assert cli("check-db", "--db", url)[0] == 0
+    code, out, err = cli("integrer", ROOT / "examples" / "commandes.txt", "--db", url, "--json")
+    assert code == 0 and json.loads(out)["invoices_created"] == 4, err
+
+
 def test_whole_integration_through_the_command_line(odbc):
     _kind, url = odbc
     code, _out, err = cli("init-db", "--db", url, "--demo")

@@ -13,22 +13,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import MetaData, Table, UniqueConstraint
 
-from amazon_addin.gestan.schema import UNIQUE_TOGETHER, Schema
-from backends import ALL, new_backend
+from backends import ALL, NEW_COLUMNS, create_previous_version, new_backend
 from exportgen import row, write_settings, write_txt
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# The columns this version added to a base made by the previous one's init-db.
-NEW_COLUMNS = {
-    "factures": ["taux_change", "date_vente", "expedie_par_amazon", "regime", "mention_tva", "tva_client",
-                 "facturation_nom", "facturation_adresse1", "facturation_adresse2", "facturation_code_postal",
-                 "facturation_ville", "facturation_pays", "taxe_marketplace", "total_ht_eur", "total_tva_eur",
-                 "total_ttc_eur", "vies_date", "vies_reference"],
-    "imports_amazon": ["empreinte"],
-}
 
 
 def cli(*args, cwd):
@@ -55,25 +44,15 @@ def folder(tmp_path):
     return tmp_path
 
 
-def previous_version(backend) -> None:
-    """The reference schema as the previous version's init-db made it: without this version's columns."""
-    meta = MetaData()
-    for ref, table in Schema().tables():
-        keep = [c._copy() for c in table.columns if c.key not in NEW_COLUMNS.get(ref, ())]
-        unique = [UniqueConstraint(*UNIQUE_TOGETHER[ref], name=f"uq_{ref}")] if ref in UNIQUE_TOGETHER else []
-        Table(table.name, meta, *keep, *unique)
-    engine = backend.engine()
-    try:
-        meta.create_all(engine)
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.parametrize("kind", ALL)
 def test_a_base_of_the_previous_version_upgrades_cleanly(tmp_path, kind):
     backend = new_backend(kind, tmp_path)
     try:
-        previous_version(backend)
+        engine = backend.engine()
+        try:
+            create_previous_version(engine)
+        finally:
+            engine.dispose()
         backend.execute(
             "insert into familles (code, libelle) values ('AMAZON', 'Produits Amazon'), ('PORT', 'Frais de port')",
             "insert into produits (code, libelle, famille, taux_tva, prix_ttc, gere_stock, stock, stock_alerte) values "

@@ -476,8 +476,11 @@ def test_an_older_sale_cannot_take_a_later_number_with_achat(tmp_path):
 
 
 def test_an_integrated_order_that_comes_back_changed_is_said(tmp_path):
+    from amazon_addin.orders import fingerprint
+
     first = verify(tmp_path, [row(order_id=oid(48), order_item_id="48484848484848")])
-    facts = GestanFacts(integrated={oid(48): "FA2026000048"}, fingerprints={oid(48): first.orders[0].fingerprint})
+    kept = fingerprint(first.cols, first.groups[oid(48)])  # what Intégrer stored in the journal
+    facts = GestanFacts(integrated={oid(48): "FA2026000048"}, fingerprints={oid(48): kept})
     again = verify(tmp_path, [row(order_id=oid(48), order_item_id="48484848484848")], facts=facts)
     assert found(again) == [("A2", "I_DEJA_INTEGREE")]
     changed = verify(tmp_path, [row(order_id=oid(48), order_item_id="48484848484848", quantity_purchased="2",
@@ -486,3 +489,74 @@ def test_an_integrated_order_that_comes_back_changed_is_said(tmp_path):
     f = only(changed, "W_COMMANDE_MODIFIEE")
     assert f.severity == "warning" and "FA2026000048" in f.message
     assert f"faites un avoir (`amazon-addin avoir --commande {oid(48)}`) puis intégrez à nouveau" in f.message
+
+
+def test_a_tax_no_two_decimal_rate_can_hold_is_an_error(tmp_path):
+    # 123.45 on 1 000.00 is 14.0836 %: stored at 14.08 %, 876.55 × 14.08 % = 123.42, three cents off its own rate.
+    result = verify(tmp_path, [row(order_id=oid(49), item_price="1000.00", item_tax="123.45",
+                                   vat_exclusive_item_price="")])
+    f = only(result, "E_TVA_INCOHERENTE")
+    assert (f.cell, f.suggestion) == ("M2", "166.67") and "14,08 %" in f.message and result.orders == []
+
+
+def test_the_preview_shows_a_foreign_invoice_in_euros(tmp_path, rates_file):
+    from amazon_addin.excel.addin import preview_rows
+
+    settings = Settings(vies="non", taux_change=str(rates_file))
+    result = verify(tmp_path, [row(order_id=oid(50), currency="GBP", ship_country="GB", ship_postal_code="SW1A 1AA",
+                                   item_price="12.00", item_tax="2.00", vat_exclusive_item_price="10.00")], settings)
+    grid = preview_rows(result)
+    (euros,) = [r for r in grid if r[2] and str(r[2]).startswith("En euros")]
+    assert "0.842 GBP pour 1 EUR" in euros[2] and euros[5:8] == [11.88, 0.0, 11.88]
+    (regime,) = [r for r in grid if r[2] and str(r[2]).startswith("Régime")]
+    assert "DEEMED" in regime[2] and "2.00 GBP" in regime[2]
+    assert not [r for r in preview_rows(verify(tmp_path, [row(order_id=oid(51))])) if str(r[2]).startswith("En euros")]
+
+
+@pytest.mark.parametrize("key, value, said", [
+    ("regime_ue", "Allemagne", "oss ou france"), ("date_facture", "livraison", "integration ou achat"),
+    ("vies", "peut-être", "oui ou non"), ("franchise_tva", "1", "oui ou non"),
+    ("vies_url", "ftp://ec.europa.eu/vies", "http"), ("tva_vendeur", "FR123", "FR123"),
+    ("mention_export", "  ", "non vide")])
+def test_the_new_settings_are_checked(key, value, said):
+    from amazon_addin.settings import from_mapping
+
+    with pytest.raises(SettingsError, match=key) as caught:
+        from_mapping({key: value})
+    assert said in caught.value.message
+    assert from_mapping({"regime_ue": "France", "vies": "NON"}).regime_ue == "france"  # as a user types it
+
+
+def test_vies_that_never_answers_costs_one_bounded_wait_per_run(tmp_path):
+    """A listener that accepts and stays silent: the first number times out, the others are not even sent."""
+    import socket
+    import threading
+
+    from amazon_addin.vies import Checker
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        checker = Checker(f"http://127.0.0.1:{listener.getsockname()[1]}/check-vat-number", timeout=0.5)
+        rows = [b2b(52), b2b(53, number="DE136695976", country="DE", postcode="10115"),
+                b2b(54, number="NL004495445B01", country="NL", postcode="1011")]
+        result = verify(tmp_path, rows, Settings(), vies=checker)
+        assert [o.regime for o in result.orders] == ["OSS-BE", "OSS-DE", "OSS-NL"]
+        assert all("injoignable" in f.message for f in result.findings if f.code == "W_VIES")
+        assert len([f for f in result.findings if f.code == "W_VIES"]) == 3 and len(accepted) == 1
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()

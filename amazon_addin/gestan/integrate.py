@@ -15,6 +15,7 @@ from .. import invoicing
 from ..checks import Verification, verify_table
 from ..errors import SettingsError
 from ..facts import ProductFact, counter_name, render_number
+from ..orders import fingerprint
 from ..reader import Table
 from .connect import describe_error, display_url
 from .schema import Schema
@@ -314,11 +315,12 @@ def _lines_and_stock(run: _Run) -> None:
 def _journal(run: _Run) -> None:
     """One journal row per invoice, with the fingerprint that tells a changed order when it comes back."""
     journal = []
+    v = run.verification
     for o in run.orders:
         numero = run.numbers[o.order_id]
         journal.append({"commande": o.order_id, "canal": o.channel, "facture_id": run.invoice_ids[numero],
                         "integration_id": run.integration_id, "fichier": run.file_name[:250],
-                        "date_import": run.now, "empreinte": o.fingerprint})
+                        "date_import": run.now, "empreinte": fingerprint(v.cols, v.groups[o.order_id])})
         run.summary.invoices.append({"commande": o.order_id, "numero": numero})
         for number in o.rows:
             run.summary.rows_invoice[number] = numero
