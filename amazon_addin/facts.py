@@ -82,7 +82,7 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
     info). `predictions=False` leaves out W_PRODUIT_NOUVEAU and W_VILLE_NOUVELLE: Intégrer reports what it
     created instead of predicting it, and on 100k rows they are thousands of findings nobody reads."""
     from .invoicing import plan
-    from .orders import fingerprint
+    from .orders import fingerprints
 
     t = verification.table
     rows = verification.rows
@@ -93,15 +93,14 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
                        params=params, col_index=t.columns.get(column, -1)))
 
     skipped_rows: set[int] = set()
-    for oid, indices in verification.groups.items():
-        if oid not in facts.integrated:
-            continue
+    integrated = {oid: ix for oid, ix in verification.groups.items() if oid in facts.integrated}
+    now = fingerprints(verification.cols, {oid: ix for oid, ix in integrated.items() if facts.fingerprints.get(oid)})
+    for oid, indices in integrated.items():
         invoice = facts.integrated[oid]
         for i in indices:
             skipped_rows.add(rows[i].number)
             add(F.AlreadyIntegrated, i, "order-id", order=oid, invoice=invoice)
-        kept = facts.fingerprints.get(oid)
-        if kept and kept != fingerprint(verification.cols, indices):
+        if oid in now and now[oid] != facts.fingerprints[oid]:
             add(F.ModifiedOrder, indices[0], "order-id", order=oid, invoice=invoice)
     new_orders = [o for o in verification.orders if o.order_id not in facts.integrated]
     index_of = {r.number: r.index for r in rows}

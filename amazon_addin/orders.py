@@ -9,7 +9,6 @@ which Vérifier turns into findings.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -131,22 +130,39 @@ FINGERPRINT_COLUMNS = (
 
 
 def _canon(value) -> str:
-    if type(value) is str:
-        return value.strip()
     if value is None:
         return ""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, Decimal):
         return format(V.money(value), "f")
     return str(value)
 
 
+def fingerprints(cols: dict, groups: dict[str, list[int]]) -> dict[str, str]:
+    """Per order id: SHA-256 of its invoice-making cells, row order ignored (SPEC §7 "Integration": the journal
+    keeps a fingerprint of each integrated order's lines). Columns absent or empty count alike, so a
+    re-download with another column choice does not look like a change."""
+    wanted = {i for indices in groups.values() for i in indices}
+    canon = []
+    for c in FINGERPRINT_COLUMNS:
+        col = cols.get(c)
+        if col is None:
+            canon.append(None)
+            continue
+        # Each distinct value once, keyed by type too (True == 1 == Decimal(1) as dict keys).
+        seen = {(type(col[i]), col[i]) for i in wanted}
+        text = {key: _canon(key[1]) for key in seen}
+        canon.append({i: text[(type(col[i]), col[i])] for i in wanted})
+    out = {}
+    for oid, indices in groups.items():
+        rows = sorted("\x1f".join("" if cc is None else cc[i] for cc in canon) for i in indices)
+        out[oid] = hashlib.sha256("\x1e".join(rows).encode("utf-8")).hexdigest()
+    return out
+
+
 def fingerprint(cols: dict, indices: list[int]) -> str:
-    """SHA-256 of an order's invoice-making cells, row order ignored (SPEC §7 "Integration": the journal keeps
-    a fingerprint of each integrated order's lines). Columns absent or empty count alike, so a re-download
-    with another column choice does not look like a change."""
-    rows = sorted(json.dumps([_canon(cols[c][i]) if c in cols else "" for c in FINGERPRINT_COLUMNS],
-                             ensure_ascii=False) for i in indices)
-    return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()
+    return fingerprints(cols, {"": indices})[""]
 
 
 class _Builder:

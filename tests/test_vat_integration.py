@@ -193,3 +193,24 @@ def test_invoices_are_dated_the_day_they_are_issued_by_default(tmp_path, base):
     issued = issued if isinstance(issued, date) else date.fromisoformat(str(issued))
     assert issued in (before, after) and str(sold) == "2026-03-05"
     assert numero == f"FA{issued.year}000001"
+
+
+def test_amazon_invoiced_orders_are_counted_skipped_and_exports_never_set_a_french_rate(folder, base):
+    header = list(row()) + ["is-amazon-invoiced"]
+    export = write_txt(folder / "export.txt", [
+        order(10, sku="DEJA-FACTUREE", is_amazon_invoiced="true"),
+        order(11, sku="SUISSE-1", is_amazon_invoiced="false", ship_country="CH", ship_postal_code="1200",
+              ship_city="Genève", bill_country="CH", bill_postal_code="1200", bill_city="Genève", currency="EUR",
+              item_price="30.00", item_tax="0.00", vat_exclusive_item_price="")], header=header)
+    code, out, err = cli("integrer", export, "--db", base.url, "--json", cwd=folder)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["invoices"] == [{"commande": "405-0000011-0000013", "numero": "FA2026000001"}]
+    assert summary["skipped"] == [{"commande": "405-0000010-0000013", "numero": None}]
+    assert summary["orders_skipped"] == 1 and "I_FACTURE_PAR_AMAZON" in err
+    assert base.query("select count(*) from produits where code = 'DEJA-FACTUREE'") == [(0,)]
+    # Sold only abroad: the default French rate and HT × 1.2, never the export's 0 %.
+    ((rate, price),) = base.query("select taux_tva, prix_ttc from produits where code = 'SUISSE-1'")
+    assert (D(str(rate)), D(str(price))) == (20, D("36"))
+    assert base.query("select regime, mention_tva from factures") == [
+        ("EXPORT", "Exonération de TVA, article 262 I du CGI")]

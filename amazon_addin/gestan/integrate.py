@@ -15,7 +15,7 @@ from .. import invoicing
 from ..checks import Verification, verify_table
 from ..errors import SettingsError
 from ..facts import ProductFact, counter_name, render_number
-from ..orders import fingerprint
+from ..orders import fingerprints
 from ..reader import Table
 from .connect import describe_error, display_url
 from .schema import Schema
@@ -316,11 +316,12 @@ def _journal(run: _Run) -> None:
     """One journal row per invoice, with the fingerprint that tells a changed order when it comes back."""
     journal = []
     v = run.verification
+    kept = fingerprints(v.cols, {o.order_id: v.groups[o.order_id] for o in run.orders})
     for o in run.orders:
         numero = run.numbers[o.order_id]
         journal.append({"commande": o.order_id, "canal": o.channel, "facture_id": run.invoice_ids[numero],
                         "integration_id": run.integration_id, "fichier": run.file_name[:250],
-                        "date_import": run.now, "empreinte": fingerprint(v.cols, v.groups[o.order_id])})
+                        "date_import": run.now, "empreinte": kept[o.order_id]})
         run.summary.invoices.append({"commande": o.order_id, "numero": numero})
         for number in o.rows:
             run.summary.rows_invoice[number] = numero
