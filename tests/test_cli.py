@@ -119,12 +119,19 @@ def test_real_2017_french_sample():
     assert not [f for f in data["findings"] if f["severity"] == "error"]
 
 
-def test_real_samples_verdicts():
+def test_real_samples_verdicts(tmp_path):
+    from exportgen import write_ecb_rates, write_settings
+
     needs_samples()
     vat_report = SAMPLES / "TM312-vat_automation__AVTR_Sales Tax Transaction Report_Test Company.txt"
     code, _, err = run("verifier", vat_report)
     assert code == 2 and "pas un rapport de commandes Amazon" in err
-    code, out, _ = run("verifier", SAMPLES / "yomajo-Amazon-Orders-Parser__sample_amzn_export.txt", "--json")
+    uk = SAMPLES / "yomajo-Amazon-Orders-Parser__sample_amzn_export.txt"  # a GBP sale of 8 May 2020
+    code, out, _ = run("verifier", uk, "--json")
+    assert code == 1 and [(f["cell"], f["code"]) for f in json.loads(out)["findings"]] == [("K2", "E_TAUX_CHANGE")]
+    rates = write_ecb_rates(tmp_path / "eurofxref-hist.csv", "Date,USD,GBP,\n2020-05-08,1.0843,0.8760,\n")
+    write_settings(tmp_path, taux_change=str(rates))
+    code, out, _ = run("verifier", uk, "--json", cwd=tmp_path)
     assert (code, json.loads(out)) == (0, {"findings": [], "orders": 1})  # 1.84 on 10.59 is Spain's 21 %
     code, out, _ = run("verifier", SAMPLES / "littlesnaf-CustomOrderService__sample-amazon-orders.txt", "--json")
     data = json.loads(out)
