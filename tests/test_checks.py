@@ -140,7 +140,7 @@ def test_vat_rate_not_legal_in_destination(tmp_path):
     assert check(tmp_path, [es, de]).findings == []
 
 
-def test_rates_by_invoice_date(tmp_path):
+def test_rates_by_sale_date(tmp_path):
     # Germany charged 16 % in the second half of 2020 only.
     july = row(item_price="11.60", item_tax="1.60", vat_exclusive_item_price="10.00", ship_country="DE",
                ship_postal_code="10115", purchase_date="2020-08-01T10:00:00+00:00")
