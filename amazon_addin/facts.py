@@ -44,9 +44,6 @@ class GestanFacts:
         p = self.products.get(sku)
         return p.taux_tva if p is not None else None
 
-    def knows_city(self, country: str, postcode: str, city: str) -> bool:
-        return place_key(country, postcode, city) in self.postal
-
     def limits(self) -> dict[str, targets.Limit]:
         return targets.limits(self.lengths)
 

@@ -8,7 +8,7 @@ from sqlalchemy import String, func, inspect, select
 from sqlalchemy.exc import NoSuchTableError
 
 from ..errors import SettingsError
-from ..facts import GestanFacts, ProductFact, fold_city
+from ..facts import GestanFacts, ProductFact, place_key
 from .. import targets, values
 from .schema import Schema
 
@@ -54,7 +54,7 @@ def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
     countries = sorted({c.upper() for c in _texts(table, "ship-country") + _texts(table, "bill-country")})
     for part in chunks(countries):
         for row in conn.execute(select(cp.c.pays, cp.c.code_postal, cp.c.ville).where(cp.c.pays.in_(part))):
-            facts.postal.add((row.pays.upper(), row.code_postal.strip(), fold_city(row.ville)))
+            facts.postal.add(place_key(row.pays, row.code_postal, row.ville))
     return _last_dates(conn, schema, facts, settings)
 
 
