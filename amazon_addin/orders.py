@@ -18,6 +18,7 @@ from . import booking as B
 from . import exchange
 from . import findings as F
 from . import vat as V
+from . import vat_rates
 from .booking import Amount, Line, Note  # noqa: F401  (Line and Note are part of this module's interface)
 from .regimes import DEEMED, IC, Regime, Sale, choose_regime
 from .settings import Settings
@@ -175,6 +176,7 @@ class _Builder:
         self.today = today
         self.confirm = confirm
         self.rates = rates
+        self.regimes: dict[Sale, Regime] = {}
         self.notes: list[Note] = []
 
     def convert(self, amount: Decimal, source: str, target: str, day: date) -> Decimal | None:
@@ -210,14 +212,18 @@ class _Builder:
         C = self.C
         tax = ZERO
         goods = []
-        for r in rows:
-            j = r.index
-            for name in ("item-tax", "shipping-tax", "gift-wrap-tax"):
-                tax += C[name][j] or ZERO
-            goods.append((C["item-price"][j] - (C["item-tax"][j] or ZERO), C["quantity-purchased"][j]))
+        if order.shipping.country in vat_rates.DEEMED_SUPPLIER:  # only there do Amazon's tax and values matter
+            for r in rows:
+                j = r.index
+                for name in ("item-tax", "shipping-tax", "gift-wrap-tax"):
+                    tax += C[name][j] or ZERO
+                goods.append((C["item-price"][j] - (C["item-tax"][j] or ZERO), C["quantity-purchased"][j]))
         sale = Sale(order.shipping.country, order.shipping.postcode, order.sale_date, order.b2b, order.vat_number,
                     order.currency, tax, tuple(goods))
-        return choose_regime(sale, self.settings, self.confirm, self.convert)
+        regime = self.regimes.get(sale)
+        if regime is None:  # sales repeat (same place, day, buyer kind): one decision each
+            regime = self.regimes[sale] = choose_regime(sale, self.settings, self.confirm, self.convert)
+        return regime
 
     def build(self, rows: list) -> Order:
         order = self.header(rows)
