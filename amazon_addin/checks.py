@@ -5,18 +5,21 @@ Checks run column by column over the whole sheet; every finding points at one ce
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from collections.abc import Mapping
 from typing import Any
 
 from . import columns as C
+from . import exchange
 from . import findings as F
-from . import postcodes, text, values
+from . import postcodes, targets, text, values
 from . import vat as V
 from .orders import Order, build_orders
 from .reader import Table, no_gc
+from .row_checks import RowChecks
 from .settings import Settings
 
 
@@ -63,9 +66,12 @@ class Verification:
     table: Table
     findings: list[F.Finding]
     rows: list[TypedRow]
-    orders: list[Order]
+    orders: list[Order]  # the orders Intégrer may create: built, free of errors, not invoiced by Amazon
     order_count: int
     notice: str | None = None  # e.g. why the database's checks could not run
+    groups: dict[str, list[int]] = field(default_factory=dict)  # every order of the sheet → its rows' indices
+    amazon_invoiced: set[str] = field(default_factory=set)  # orders Amazon invoiced itself: never invoiced here
+    cols: dict = field(default_factory=dict, repr=False)  # the typed columns (for the journal's fingerprints)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -147,8 +153,9 @@ def _key(raw):
     return raw if type(raw) is str else (type(raw).__name__, raw)
 
 
-class _Checker:
-    """Column by column, each distinct value of a column parsed once (exports repeat themselves)."""
+class _Checker(RowChecks):
+    """Column by column, each distinct value of a column parsed once (exports repeat themselves); the checks
+    of amounts and rows come from `row_checks.RowChecks`."""
 
     def __init__(self, table: Table, settings: Settings):
         self.t = table
@@ -157,6 +164,7 @@ class _Checker:
         n = len(table.rows)
         self.cols: dict[str, list] = {}
         self.bad = [False] * n
+        self.ignored = [False] * n  # exact repeats (W_LIGNE_DOUBLE): Intégrer leaves them out
         self.rows = [TypedRow(i, number, RowValues(self.cols, i), self.bad)
                      for i, number in enumerate(table.row_numbers)]
         self.raw = {name: table.column_values(name) for name in table.columns}
@@ -186,8 +194,10 @@ class _Checker:
         if ok is None:
             ok = not (values.is_blank(suggestion) and name in C.MUST_HAVE_VALUE)
             if ok and not values.is_blank(suggestion):
-                _value, problem = self._parse(name, suggestion)
+                value, problem = self._parse(name, suggestion)
                 ok = problem is None or (problem is not _BLANK and problem[2] == F.INFO)
+                if ok and name in _TAXES and value is not None and value < 0:  # the tax sanity check's own
+                    ok = False
             if ok and name in _WRITTEN:
                 issue = text.inspect(suggestion, self.s.jeu_caracteres)
                 ok = issue is None or issue.severity != F.ERROR
@@ -331,14 +341,15 @@ class _Checker:
                 if ttc is not None and ht is not None and tax is not None:
                     gap = ttc - (ht + tax)
                     if gap > _CENT or gap < -_CENT:
-                        self.add(F.VatMismatch, i, tax_c, format(ttc - ht, "f"), ttc=V.fmt_money(ttc),
-                                 ht=V.fmt_money(ht), tva=V.fmt_money(tax), gap=V.fmt_money(gap))
+                        self.add(F.VatMismatch, i, tax_c, format(ttc - ht, "f"), case="arithmetic",
+                                 ttc=V.fmt_money(ttc), ht=V.fmt_money(ht), tva=V.fmt_money(tax),
+                                 gap=V.fmt_money(gap))
 
     def orders(self) -> dict[str, list[TypedRow]]:
         groups: dict[str, list[TypedRow]] = {}
-        rows = self.rows
+        rows, ignored = self.rows, self.ignored
         for i, oid in enumerate(self.cols.get("order-id", ())):
-            if oid:
+            if oid and not ignored[i]:
                 g = groups.get(oid)
                 if g is None:
                     groups[oid] = [rows[i]]
@@ -378,9 +389,9 @@ class _Checker:
 
 _BLANK = object()
 _MONEY = frozenset(C.MONEY)
+_TAXES = frozenset({"item-tax", "shipping-tax", "gift-wrap-tax"})
 _WRITTEN = frozenset(C.WRITTEN_TEXT)
 _CENT = Decimal("0.01")
-
 
 def _norm(shown: str) -> str:
     issue = text.inspect(shown, None) if shown else None
@@ -389,31 +400,54 @@ def _norm(shown: str) -> str:
     return " ".join(shown.split()).casefold()
 
 
-def verify_table(table: Table, settings: Settings, facts=None, predictions: bool = True) -> Verification:
-    """All checks; with `facts` (a `GestanFacts`) also those that need the database."""
+def verify_table(table: Table, settings: Settings, facts=None, predictions: bool = True, *, vies=None,
+                 today: date | None = None) -> Verification:
+    """All checks; with `facts` (a `GestanFacts`) also those that need the database. `vies`: the VIES checker
+    (by default one on the setting `vies_url` when `vies` = `oui`); `today`: the issue date of `integration`."""
+    if vies is None and settings.vies == "oui":
+        from .vies import Checker
+
+        vies = Checker(settings.vies_url, settings.tva_vendeur)
+    rates = exchange.load(settings.taux_change)
     with no_gc():
-        return _verify_table(table, settings, facts, predictions)
+        return _verify_table(table, settings, facts, predictions, vies, today, rates)
 
 
-def _verify_table(table: Table, settings: Settings, facts, predictions: bool) -> Verification:
+def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vies, today, rates) -> Verification:
     ch = _Checker(table, settings)
     ch.missing_columns()
     ch.text_cells()
     ch.typed()
     ch.postcodes_and_phones()
+    ch.text_lengths(facts.limits() if facts is not None else targets.limits())
+    ch.tax_sanity()
     ch.vat_arithmetic()
+    ch.duplicates()
+    invoiced = ch.amazon_invoiced()
     groups = ch.orders()
     missing = any(f.code == F.MissingColumn.code for f in ch.findings)
-    buildable = [] if missing else [g for g in groups.values() if not any(r.bad for r in g)]
+    buildable = [] if missing else [g for oid, g in groups.items()
+                                    if oid not in invoiced and not any(r.bad for r in g)]
     orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None,
-                                 ch.cols, len(ch.rows))
+                                 ch.cols, len(ch.rows), today=today, confirm=vies.check if vies else None, rates=rates)
     for n in notes:
         ch.add(n.kind, _index_of(ch.rows, n.row), n.column, n.suggestion, **n.params)
-    result = Verification(table, ch.findings, ch.rows, orders, len(groups))
+    bad = ch.bad
+    by_number = {r.number: r.index for r in ch.rows}
+    orders = [o for o in orders if not any(bad[by_number[number]] for number in o.rows)]
+    result = Verification(table, ch.findings, ch.rows, orders, len(groups),
+                          groups={oid: [r.index for r in g] for oid, g in groups.items()},
+                          amazon_invoiced=invoiced, cols=ch.cols)
+    skipped_rows = {r.number for oid in invoiced for r in groups.get(oid, ())}
     if facts is not None:
         from .facts import database_findings
 
-        result.findings = result.findings + database_findings(result, facts, settings, predictions)
+        extra, integrated_rows = database_findings(result, facts, settings, predictions)
+        result.findings = result.findings + extra
+        skipped_rows |= integrated_rows
+    for f in result.findings:
+        if f.row in skipped_rows and f.severity != F.INFO and f.code != F.ModifiedOrder.code:
+            f.severity = F.INFO  # an order Intégrer will skip never blocks (SPEC §7)
     result.findings = F.sort_findings(result.findings)
     return result
 

@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args):
     from .settings import load
 
-    return load(getattr(args, "config_sub", None) or args.config)
+    return load(getattr(args, "config_sub", None) or args.config, **getattr(args, "overrides", {}))
 
 
 def _summary(result, out: str | None = None) -> str:
@@ -263,6 +263,8 @@ def cmd_init_db(args) -> int:
         report = init_db(engine, schema, settings, demo=args.demo)
     created = ", ".join(report.tables_created) or "aucune (toutes présentes)"
     sys.stderr.write(f"Tables créées : {created}.\n")
+    if report.columns_added:
+        sys.stderr.write("Colonnes ajoutées : " + ", ".join(report.columns_added) + ".\n")
     if report.rows_added:
         sys.stderr.write("Ajouté : " + ", ".join(report.rows_added) + ".\n")
     return 0
@@ -300,8 +302,10 @@ def cmd_demo(args) -> int:
                             f"{os_reason(exc)} ; lancez-la depuis un dossier à vous (ex. cd ~).")
     url = f"sqlite:///{base}"
     sys.stderr.write(f"Export d'exemple : {export} ; base de démonstration : {base}\n\n== init-db --demo\n")
+    # The example's buyers are invented: their VAT numbers are not asked of VIES, nothing goes on the network.
     ns = argparse.Namespace(config=args.config, config_sub=args.config_sub, db=url, json=False, export=str(export),
-                            out=None, appliquer=False, verbose=args.verbose, verbose_sub=args.verbose_sub)
+                            out=None, appliquer=False, verbose=args.verbose, verbose_sub=args.verbose_sub,
+                            overrides={"vies": "non"})
     cmd_init_db(argparse.Namespace(**vars(ns), demo=True))
     sys.stderr.write("\n== verifier\n")
     cmd_verifier(ns)

@@ -15,7 +15,7 @@ KNOWN = (
     "bill-postal-code", "bill-country", "delivery-instructions", "sales-channel", "is-business-order",
     "purchase-order-number", "buyer-company-name", "buyer-tax-registration-id",
     "vat-exclusive-item-price", "vat-exclusive-shipping-price", "item-promotion-discount",
-    "ship-promotion-discount", "gift-wrap-price", "gift-wrap-tax",
+    "ship-promotion-discount", "gift-wrap-price", "gift-wrap-tax", "is-amazon-invoiced",
 )
 KNOWN_SET = frozenset(KNOWN)
 
@@ -52,12 +52,18 @@ MONEY = (
     "gift-wrap-price", "gift-wrap-tax",
 )
 # Amazon writes promotions as negative or positive amounts depending on the report: sign is free there.
-SIGNED_MONEY = frozenset({"item-promotion-discount", "ship-promotion-discount"})
+# A negative tax is read too, so that the tax sanity check names it (E_TVA_INCOHERENTE, SPEC §7).
+SIGNED_MONEY = frozenset({"item-promotion-discount", "ship-promotion-discount", "item-tax", "shipping-tax",
+                          "gift-wrap-tax"})
+# (price TTC, its tax, its HT, whether the quantity applies): the amount pairs of a row (SPEC §7).
+AMOUNT_PAIRS = (("item-price", "item-tax", "vat-exclusive-item-price", True),
+                ("shipping-price", "shipping-tax", "vat-exclusive-shipping-price", False),
+                ("gift-wrap-price", "gift-wrap-tax", None, False))
 DATES = ("purchase-date", "payments-date")
 IDS = ("order-id", "order-item-id")
 POSTCODES = ("ship-postal-code", "bill-postal-code")
 PHONES = ("buyer-phone-number", "ship-phone-number")
-BOOLEANS = ("is-business-order",)
+BOOLEANS = ("is-business-order", "is-amazon-invoiced")
 
 # Order-level columns: every row of one order must agree on them (SPEC §1, §7).
 ORDER_LEVEL = (
@@ -66,7 +72,7 @@ ORDER_LEVEL = (
     "ship-postal-code", "ship-country", "ship-phone-number", "bill-name", "bill-address-1",
     "bill-address-2", "bill-address-3", "bill-city", "bill-state", "bill-postal-code", "bill-country",
     "delivery-instructions", "sales-channel", "is-business-order", "purchase-order-number",
-    "buyer-company-name", "buyer-tax-registration-id",
+    "buyer-company-name", "buyer-tax-registration-id", "is-amazon-invoiced",
 )
 
 # Text that ends up in Gestan (its charset is checked on these only, SPEC §7).

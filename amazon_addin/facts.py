@@ -1,7 +1,9 @@
 """What Vérifier needs to know of the Gestan database, as plain data, and the findings it implies.
 
 The database adapter fills a `GestanFacts`; this module stays pure (no SQL), so the findings
-W_PRODUIT_NOUVEAU, W_VILLE_NOUVELLE, I_DEJA_INTEGREE and W_DATE_ANTERIEURE are testable alone.
+W_PRODUIT_NOUVEAU, W_VILLE_NOUVELLE, I_DEJA_INTEGREE, W_COMMANDE_MODIFIEE and E_DATE_ANTERIEURE are
+testable alone. What W_PRODUIT_NOUVEAU and W_VILLE_NOUVELLE announce comes from `invoicing.plan`, the very
+function Intégrer creates from.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from . import findings as F
+from . import targets
 
 
 @dataclass(frozen=True)
@@ -31,14 +34,18 @@ class GestanFacts:
     products: dict[str, ProductFact] = field(default_factory=dict)
     postal: set[tuple[str, str, str]] = field(default_factory=set)  # (country, postcode, folded city)
     integrated: dict[str, str] = field(default_factory=dict)  # order id → invoice number
+    fingerprints: dict[str, str | None] = field(default_factory=dict)  # order id → journal fingerprint
     last_dates: dict[str, date] = field(default_factory=dict)  # counter name (FA2026) → last invoice date
+    # (reference table, column) → the real base's text length (None: unbounded); empty: the reference's.
+    lengths: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    missing_columns: list[tuple[str, str]] = field(default_factory=list)  # reference columns the base lacks
 
     def product_rate(self, sku: str) -> Decimal | None:
         p = self.products.get(sku)
         return p.taux_tva if p is not None else None
 
-    def knows_city(self, country: str, postcode: str, city: str) -> bool:
-        return (country.upper(), postcode.strip(), fold_city(city)) in self.postal
+    def limits(self) -> dict[str, targets.Limit]:
+        return targets.limits(self.lengths)
 
 
 @lru_cache(maxsize=65536)
@@ -47,6 +54,11 @@ def fold_city(city: str) -> str:
     decomposed = unicodedata.normalize("NFKD", city or "")
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
+
+
+def place_key(country: str, postcode: str, city: str) -> tuple[str, str, str]:
+    """How a (country, postcode, city) is looked up in the postal-code table."""
+    return (country or "").upper(), (postcode or "").strip(), fold_city(city)
 
 
 _SEQ_RE = re.compile(r"\{seq(:[^}]*)?\}")
@@ -68,46 +80,51 @@ def longest_number(number_format: str) -> str:
     return render_number(number_format, date(9999, 12, 31), 10 ** width - 1)
 
 
-def database_findings(verification, facts: GestanFacts, settings, predictions: bool = True) -> list[F.Finding]:
-    """Findings that need the database; demotes the findings of already-integrated orders to info.
-    `predictions=False` leaves out W_PRODUIT_NOUVEAU and W_VILLE_NOUVELLE: Intégrer reports what it
-    created instead of predicting it, and on 100k rows they are 300k findings nobody reads."""
+def database_findings(verification, facts: GestanFacts, settings, predictions: bool = True
+                      ) -> tuple[list[F.Finding], set[int]]:
+    """Findings that need the database, and the sheet rows of orders Intégrer will skip (their findings become
+    info). `predictions=False` leaves out W_PRODUIT_NOUVEAU and W_VILLE_NOUVELLE: Intégrer reports what it
+    created instead of predicting it, and on 100k rows they are thousands of findings nobody reads."""
+    from .invoicing import plan
+    from .orders import fingerprints
+
     t = verification.table
+    rows = verification.rows
     out: list[F.Finding] = []
 
-    def add(cls, typed_row, column, suggestion=None, **params):
-        out.append(cls(row=typed_row.number, column=column, cell=t.cell(typed_row.index, column),
-                       suggestion=suggestion, params=params, col_index=t.columns.get(column, -1)))
+    def add(cls, index, column, suggestion=None, **params):
+        out.append(cls(row=rows[index].number, column=column, cell=t.cell(index, column), suggestion=suggestion,
+                       params=params, col_index=t.columns.get(column, -1)))
 
-    integrated_rows: set[int] = set()
-    for r in verification.rows:
-        oid = r.v.get("order-id")
-        if oid and oid in facts.integrated:
-            integrated_rows.add(r.number)
-            add(F.AlreadyIntegrated, r, "order-id", order=oid, invoice=facts.integrated[oid])
-            continue
-        if not predictions:
-            continue
-        sku = r.v.get("sku")
-        if sku and sku not in facts.products and "sku" in t.columns:
-            add(F.NewProduct, r, "sku", sku=sku, family=settings.famille_produits)
-        for prefix in ("ship", "bill"):
-            country, postcode, city = (r.v.get(f"{prefix}-country"), r.v.get(f"{prefix}-postal-code"),
-                                       r.v.get(f"{prefix}-city"))
-            if prefix == "bill" and not country:
-                country = r.v.get("ship-country")
-            if country and postcode and city and f"{prefix}-city" in t.columns and \
-                    not facts.knows_city(country, postcode, city):
-                add(F.NewCity, r, f"{prefix}-city", postcode=postcode, city=city, country=country)
-    by_number = {r.number: r for r in verification.rows}
-    for o in verification.orders:
-        if o.order_id in facts.integrated:
-            continue
-        last = facts.last_dates.get(counter_name(settings.format_numero, o.invoice_date))
-        if last is not None and o.invoice_date < last:
-            add(F.EarlierDate, by_number[o.rows[0]], "purchase-date", day=o.invoice_date.strftime("%d/%m/%Y"),
-                year=o.invoice_date.year, last=last.strftime("%d/%m/%Y"))
-    for f in verification.findings:
-        if f.row in integrated_rows and f.severity != F.INFO:
-            f.severity = F.INFO  # an order Intégrer will skip never blocks (SPEC §7)
-    return out
+    skipped_rows: set[int] = set()
+    integrated = {oid: ix for oid, ix in verification.groups.items() if oid in facts.integrated}
+    now = fingerprints(verification.cols, {oid: ix for oid, ix in integrated.items() if facts.fingerprints.get(oid)})
+    for oid, indices in integrated.items():
+        invoice = facts.integrated[oid]
+        for i in indices:
+            skipped_rows.add(rows[i].number)
+            add(F.AlreadyIntegrated, i, "order-id", order=oid, invoice=invoice)
+        if oid in now and now[oid] != facts.fingerprints[oid]:
+            add(F.ModifiedOrder, indices[0], "order-id", order=oid, invoice=invoice)
+    new_orders = [o for o in verification.orders if o.order_id not in facts.integrated]
+    index_of = {r.number: r.index for r in rows}
+    if predictions:
+        made = plan(new_orders, facts, settings)
+        for p in made.products.values():
+            add(F.NewProduct, index_of[p.row], "sku", sku=p.code, family=p.famille, rate=_pct(p.taux_tva),
+                price=format(p.prix_ttc, "f").replace(".", ","), count=p.count)
+        for place in made.places.values():
+            add(F.NewCity, index_of[place.row], place.column, postcode=place.code_postal, city=place.ville,
+                country=place.pays, count=place.count)
+    if settings.date_facture == "achat":
+        for o in new_orders:
+            series = counter_name(settings.format_numero, o.invoice_date)
+            last = facts.last_dates.get(series)
+            if last is not None and o.invoice_date < last:
+                add(F.EarlierDate, index_of[o.rows[0]], "purchase-date", day=o.invoice_date.strftime("%d/%m/%Y"),
+                    series=series, last=last.strftime("%d/%m/%Y"))
+    return out, skipped_rows
+
+
+def _pct(rate: Decimal) -> str:
+    return format(rate.normalize(), "f").replace(".", ",")

@@ -41,7 +41,9 @@ class Finding:
 
     @property
     def message(self) -> str:
-        return self.template.format(**self.params)
+        # A code with several causes keeps one template per cause, chosen by the `case` parameter.
+        template = self.template[self.params["case"]] if isinstance(self.template, dict) else self.template
+        return template.format(**self.params)
 
     def sort_key(self) -> tuple:
         return (self.row, self.col_index, self.code)
@@ -121,7 +123,17 @@ class VatMismatch(Finding):
     code = "E_TVA_INCOHERENTE"
     severity_default = ERROR
     title = "TVA incohérente"
-    template = "TVA incohérente : TTC {ttc} ≠ HT {ht} + TVA {tva} (écart {gap})."
+    template = {
+        "arithmetic": "TVA incohérente : TTC {ttc} ≠ HT {ht} + TVA {tva} (écart {gap}).",
+        "above_ttc": "TVA incohérente : la TVA {tva} atteint ou dépasse le montant TTC {ttc} ; à {rate} % elle "
+                     "serait de {fixed}.",
+        "negative": "TVA incohérente : une TVA négative ({tva}) sur {ttc} TTC est impossible ; à {rate} % elle "
+                    "serait de {fixed}.",
+        "too_high": "TVA incohérente : {tva} sur {ttc} TTC fait un taux de {implied} %, au-delà de tout taux légal "
+                    "(aucun taux de l'UE ne dépasse 27 %) ; à {rate} % elle serait de {fixed}.",
+        "unbookable": "TVA incohérente : {tva} sur {ttc} TTC ({implied} %) ne peut pas être enregistrée de façon "
+                      "cohérente à un taux à deux décimales ; à {rate} % elle serait de {fixed}.",
+    }
 
 
 class OrderMismatch(Finding):
@@ -152,20 +164,28 @@ class VatRate(Finding):
     code = "W_TAUX_TVA"
     severity_default = WARNING
     title = "Taux de TVA inhabituel"
-    template = (
-        "La TVA {tva} sur {ttc} TTC donne un taux de {rate} %, qui n'est pas un taux légal en {country} "
-        "au {day} ({legal})."
-    )
+    template = {
+        "not_legal": "La TVA {tva} sur {ttc} TTC donne un taux de {rate} %, qui n'est pas un taux légal en {country} "
+                     "au {day} ({legal}) ; elle est gardée telle qu'Amazon l'a donnée.",
+        "catalogue": "La TVA d'Amazon {tva} sur {ttc} TTC ({rate} %) ne correspond pas au taux de {wanted} % du "
+                     "produit dans Gestan : la facture porte {fixed} de TVA à {wanted} % (le catalogue fait foi), "
+                     "jamais le montant d'Amazon.",
+        "other_rate": "La TVA du port {tva} sur {ttc} TTC est au taux de {rate} %, pas à celui de l'article de la "
+                      "ligne ({wanted} %) : elle est gardée telle qu'Amazon l'a donnée.",
+    }
 
 
 class VatComputed(Finding):
     code = "W_TVA_CALCULEE"
     severity_default = WARNING
     title = "TVA calculée"
-    template = (
-        "Amazon n'indique pas de TVA pour une vente taxable en {country} : elle sera calculée au taux "
-        "de {rate} % ({tva} sur {ttc} TTC)."
-    )
+    template = {
+        "one": "Amazon n'indique pas de TVA pour une vente taxable en {country} : elle sera calculée au taux "
+               "de {rate} % ({tva} sur {ttc} TTC).",
+        "split": "Amazon n'indique pas de TVA sur le port d'une commande à plusieurs taux : le port sans TVA "
+                 "({ttc} TTC) est réparti au prorata des articles TTC ({parts}), TVA calculée sur chaque part ; "
+                 "indiquez la TVA du port de chaque ligne pour qu'elle suive son article.",
+    }
 
 
 class PostcodeRestored(Finding):
@@ -189,21 +209,133 @@ class NewProduct(Finding):
     code = "W_PRODUIT_NOUVEAU"
     severity_default = WARNING
     title = "Produit nouveau"
-    template = "Le produit « {sku} » n'existe pas dans Gestan : il sera créé dans la famille {family}."
+    template = ("Le produit « {sku} » n'existe pas dans Gestan : il sera créé dans la famille {family}, au taux "
+                "de {rate} % et au prix TTC de {price} ({count} ligne(s) de l'export).")
 
 
 class NewCity(Finding):
     code = "W_VILLE_NOUVELLE"
     severity_default = WARNING
     title = "Ville nouvelle"
-    template = "« {postcode} {city} » ({country}) n'est pas dans la table des codes postaux : il y sera ajouté."
+    template = ("« {postcode} {city} » ({country}) n'est pas dans la table des codes postaux : il y sera ajouté "
+                "({count} ligne(s) de l'export).")
 
 
 class EarlierDate(Finding):
-    code = "W_DATE_ANTERIEURE"
-    severity_default = WARNING
+    code = "E_DATE_ANTERIEURE"
+    severity_default = ERROR
     title = "Date antérieure"
-    template = "La facture serait datée du {day}, avant la dernière facture de {year} ({last})."
+    template = ("La facture serait datée du {day} (paramètre date_facture = achat), avant la dernière facture de "
+                "la série {series} ({last}) : les numéros doivent suivre les dates. Intégrez d'abord les commandes "
+                "les plus anciennes, ou passez le paramètre date_facture à « integration ».")
+
+
+class DuplicateRow(Finding):
+    code = "W_LIGNE_DOUBLE"
+    severity_default = WARNING
+    title = "Ligne en double"
+    template = ("Cette ligne répète la ligne {first_row} (commande {order}, article {item}) à l'identique "
+                "(téléchargements fusionnés ?) : Intégrer l'ignorera.")
+
+
+class ConflictingRow(Finding):
+    code = "E_LIGNE_DOUBLE"
+    severity_default = ERROR
+    title = "Ligne en double"
+    template = {
+        "different": "La commande {order} a déjà l'article {item} à la ligne {first_row}, avec d'autres valeurs : "
+                     "gardez la bonne ligne et supprimez l'autre.",
+        "no_item_id": "Cette ligne répète la ligne {first_row} de la commande {order} à l'identique, et l'export n'a "
+                      "pas de colonne order-item-id pour savoir s'il s'agit d'un second article : supprimez la copie.",
+    }
+
+
+class TooLongText(Finding):
+    code = "W_TEXTE_TRONQUE"
+    severity_default = WARNING
+    title = "Texte tronqué"
+    template = ("Texte de {length} caractères : la colonne {target} de Gestan n'en garde que {limit} ; Intégrer "
+                "écrira le texte coupé.")
+
+
+class TooLongKey(Finding):
+    code = "E_TROP_LONG"
+    severity_default = ERROR
+    title = "Identifiant trop long"
+    template = ("Identifiant de {length} caractères : la colonne {target} de Gestan n'en accepte que {limit}, et le "
+                "couper pourrait confondre deux identifiants ; raccourcissez-le dans l'export et dans Gestan.")
+
+
+class NegativeInvoice(Finding):
+    code = "E_FACTURE_NEGATIVE"
+    severity_default = ERROR
+    title = "Facture négative"
+    template = ("La facture de la commande {order} serait négative ({ttc} TTC) : les remises dépassent les montants "
+                "vendus. Une facture négative est un avoir : corrigez les remises.")
+
+
+class ExcessivePromotion(Finding):
+    code = "W_REMISE_EXCESSIVE"
+    severity_default = WARNING
+    title = "Remise excessive"
+    template = "La remise {promo} dépasse ce qu'elle réduit ({what} : {amount})."
+
+
+class ModifiedOrder(Finding):
+    code = "W_COMMANDE_MODIFIEE"
+    severity_default = WARNING
+    title = "Commande modifiée"
+    template = ("La commande {order} est déjà facturée ({invoice}) mais revient avec un autre contenu : Intégrer la "
+                "passera, sa facture reste valable. Pour la corriger, faites un avoir "
+                "(`amazon-addin avoir --commande {order}`) puis intégrez à nouveau.")
+
+
+class WrongRegimeVat(Finding):
+    code = "E_TVA_REGIME"
+    severity_default = ERROR
+    title = "TVA sur une vente exonérée"
+    template = ("Amazon indique {tva} de TVA, mais cette vente relève du régime {regime} ({why}) : la TVA est de "
+                "0 %. Une TVA imprimée sur la facture serait due (CGI art. 283-3) ; mettez 0.00, ou corrigez les "
+                "données de l'acheteur (numéro de TVA, pays).")
+
+
+class MarketplaceVat(Finding):
+    code = "I_TVA_MARKETPLACE"
+    severity_default = INFO
+    title = "TVA collectée par Amazon"
+    template = ("Vente vers {country} : Amazon a collecté et reverse la TVA locale ({tax}) comme place de marché "
+                "(fournisseur présumé). La facture est à 0 % ; la taxe d'Amazon est gardée à part "
+                "(taxe_marketplace).")
+
+
+class InvoicedByAmazon(Finding):
+    code = "I_FACTURE_PAR_AMAZON"
+    severity_default = INFO
+    title = "Facturée par Amazon"
+    template = ("La commande {order} a été facturée par Amazon (service de calcul de TVA, is-amazon-invoiced) : "
+                "pas de seconde facture, Intégrer la passera.")
+
+
+class ViesUnconfirmed(Finding):
+    code = "W_VIES"
+    severity_default = WARNING
+    title = "Numéro de TVA non confirmé"
+    template = ("Numéro de TVA {number} non confirmé par VIES ({detail}) : la vente est facturée avec TVA "
+                "({regime}), pas en autoliquidation.")
+
+
+class MissingExchangeRate(Finding):
+    code = "E_TAUX_CHANGE"
+    severity_default = ERROR
+    title = "Taux de change manquant"
+    template = {
+        "no_file": "Commande en {currency} : aucun fichier de taux de change BCE n'est indiqué (paramètre "
+                   "taux_change, fichier eurofxref-hist.csv de la BCE) ; les livres sont en euros.",
+        "no_rate": "Commande en {currency} : le fichier de taux (paramètre taux_change) n'a pas de taux pour "
+                   "{currency} au {day} ou avant.",
+        "stale": "Commande en {currency} du {day} : le dernier taux du fichier (paramètre taux_change) date du "
+                 "{last} ; téléchargez à nouveau eurofxref-hist.csv.",
+    }
 
 
 class AlreadyIntegrated(Finding):
@@ -217,10 +349,12 @@ class RoundingGap(Finding):
     code = "I_ECART_ARRONDI"
     severity_default = INFO
     title = "Écart d'arrondi"
-    template = (
-        "Écart d'arrondi de {gap} : HT {ht} + TVA {tva} ≠ TTC {ttc} ; la TVA enregistrée sera {fixed} "
-        "pour que le TTC reste celui d'Amazon."
-    )
+    template = {
+        "gap": "Écart d'arrondi de {gap} : HT {ht} + TVA {tva} ≠ TTC {ttc} ; la TVA enregistrée sera {fixed} "
+               "pour que le TTC reste celui d'Amazon.",
+        "rate": "La TVA {tva} n'est pas cohérente au centime avec le taux de {rate} % sur {ht} HT : la TVA "
+                "enregistrée sera {fixed}, calculée sur le TTC {ttc}, qui reste celui d'Amazon.",
+    }
 
 
 CATALOGUE: dict[str, type[Finding]] = {
@@ -228,7 +362,9 @@ CATALOGUE: dict[str, type[Finding]] = {
     for cls in (
         MissingColumn, EmptyField, BadCharacters, BadQuantity, BadAmount, BadDate, BadIdentifier, BadBoolean,
         VatMismatch, OrderMismatch, BadCountry, BadCurrency, VatRate, VatComputed, PostcodeRestored,
-        PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, RoundingGap,
+        PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, RoundingGap, DuplicateRow,
+        ConflictingRow, TooLongText, TooLongKey, NegativeInvoice, ExcessivePromotion, ModifiedOrder, WrongRegimeVat,
+        MarketplaceVat, InvoicedByAmazon, ViesUnconfirmed, MissingExchangeRate,
     )
 }
 

@@ -1,13 +1,17 @@
-"""Pure rules of Intégrer: customer dedup key, invoice order, stock alerts (SPEC §3, §7 "Integration")."""
+"""Pure rules of Intégrer: customer dedup key, what a batch creates, invoice order, stock alerts (SPEC §3, §7
+"Integration")."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from . import vat as V
+from .facts import GestanFacts, place_key
 from .orders import Order
+from .regimes import FR, french_destination
 
 
 def name_key(name: str) -> str:
@@ -26,6 +30,88 @@ def customer_key(order: Order) -> str:
     bill = order.billing
     name = bill.name or order.buyer_name or order.shipping.name
     return f"{name_key(name)}|{bill.postcode.strip().upper()}|{bill.country or order.shipping.country}"
+
+
+@dataclass
+class NewProduct:
+    code: str
+    libelle: str
+    famille: str
+    taux_tva: Decimal
+    prix_ttc: Decimal
+    row: int  # sheet row of its first line
+    count: int = 0  # rows of the batch that sell it
+
+    def to_row(self) -> dict:
+        return {"code": self.code, "libelle": self.libelle, "famille": self.famille, "taux_tva": self.taux_tva,
+                "prix_ttc": self.prix_ttc, "gere_stock": False, "stock": 0, "stock_alerte": 0}
+
+
+@dataclass
+class NewPlace:
+    pays: str
+    code_postal: str
+    ville: str
+    row: int  # sheet row of its first order
+    column: str  # "ship-city" or "bill-city", the cell that names it first
+    count: int = 0  # rows of the batch that share it
+
+    def to_row(self) -> dict:
+        return {"pays": self.pays, "code_postal": self.code_postal, "ville": self.ville}
+
+
+@dataclass
+class Plan:
+    """What a batch of new orders creates in Gestan: what Vérifier announces, what Intégrer writes."""
+
+    products: dict[str, NewProduct] = field(default_factory=dict)
+    places: dict[tuple[str, str, str], NewPlace] = field(default_factory=dict)
+
+
+def french_taxable(order: Order) -> bool:
+    """A line that may set a product's French rate: a French sale delivered in France or Monaco."""
+    return order.regime == FR and french_destination(order.shipping.country, order.shipping.postcode)
+
+
+def new_product_price(order: Order, line, default_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """"new products: [...] rate and `prix_ttc` from the first French-taxable line of the batch (destination
+    FR/MC), else `taux_tva_defaut` and unit HT × (1 + rate): an export or OSS sale never sets a product's French
+    rate." The HT of a foreign-currency line is first turned into euros at the invoice's rate."""
+    if french_taxable(order):
+        return line.rate, V.money(line.ttc / line.quantity)
+    unit_ht = line.ht / line.quantity
+    if order.taux_change is not None and order.taux_change != 1:
+        unit_ht = unit_ht / order.taux_change
+    return default_rate, V.money(unit_ht * (1 + default_rate / V.HUNDRED))
+
+
+def plan(orders: list[Order], facts: GestanFacts, settings) -> Plan:
+    """New products (unknown skus, created once, from the first French-taxable line else the defaults) and new
+    postal codes (each delivery or billing place of a new order not in the table, once) (SPEC §7)."""
+    out = Plan()
+    pending: dict[str, list] = {}  # sku → [first line, its order, French-taxable line found]
+    for o in orders:
+        for line in o.lines:
+            if line.kind != "item" or line.product_code in facts.products:
+                continue
+            entry = pending.setdefault(line.product_code, [line, o, None, 0])
+            entry[3] += 1
+            if entry[2] is None and french_taxable(o):
+                entry[2] = (line, o)
+        seen = set()
+        for a in (o.shipping, o.billing):
+            key = place_key(a.country, a.postcode, a.city)
+            if not (a.country and a.postcode and a.city) or key in facts.postal or key in seen:
+                continue
+            seen.add(key)
+            place = out.places.setdefault(key, NewPlace(a.country.upper(), a.postcode.strip(), a.city.strip(),
+                                                        o.rows[0], f"{a.source}-city"))
+            place.count += len(o.rows)
+    for code, (first, order, french, count) in pending.items():
+        line, o = french if french is not None else (first, order)
+        rate, price = new_product_price(o, line, settings.taux_tva_defaut)
+        out.products[code] = NewProduct(code, first.label, settings.famille_produits, rate, price, first.row, count)
+    return out
 
 
 def numbering_order(orders: list[Order]) -> list[Order]:

@@ -1,47 +1,31 @@
 """Group typed rows into orders with Decimal invoice lines (SPEC §3, §7 "Money and VAT").
 
-Line TTC amounts are Amazon's own amounts, so invoice totals equal Amazon's to the cent; HT and VAT
-come from Amazon when it gives them, else from the snapped or derived rate. What had to be derived or
-adjusted is recorded as `Note`s, which Vérifier turns into findings.
+Line TTC amounts are Amazon's own amounts, so invoice totals equal Amazon's to the cent (less the tax a
+marketplace collected, for `DEEMED` sales). The regime comes from `regimes.py`, every line from a rule of
+`booking.py`; this module only walks the rows. What had to be derived or adjusted is recorded as `Note`s,
+which Vérifier turns into findings.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable
 
+from . import booking as B
+from . import exchange
 from . import findings as F
 from . import vat as V
+from . import vat_rates
+from .booking import Amount, Line, Note  # noqa: F401  (Line and Note are part of this module's interface)
+from .regimes import DEEMED, IC, Regime, Sale, choose_regime
 from .settings import Settings
+from .vies import Answer
 
-ZERO = Decimal("0.00")
-UNIT = Decimal("0.0001")
-
-
-@dataclass
-class Note:
-    row: int
-    column: str
-    kind: type[F.Finding]
-    params: dict
-    suggestion: str | None = None
-
-
-@dataclass(slots=True)
-class Line:
-    kind: str  # "item", "gift", "promo", "shipping"
-    product_code: str
-    label: str
-    quantity: int
-    unit_ht: Decimal
-    ht: Decimal
-    tva: Decimal
-    ttc: Decimal
-    rate: Decimal
-    row: int
-    derived: bool = False
+ZERO = V.ZERO
+UNIT = V.UNIT
 
 
 @dataclass(slots=True)
@@ -54,6 +38,7 @@ class Address:
     region: str
     country: str
     phone: str
+    source: str = "ship"  # the export's columns it comes from: "ship" or "bill"
 
 
 @dataclass(slots=True)
@@ -62,9 +47,10 @@ class Order:
     channel: str
     rows: list[int]
     purchase: datetime
-    invoice_date: date
+    sale_date: date  # `date_vente`: drives the rates, the exchange rate and the VAT period
+    invoice_date: date  # the issue date (setting `date_facture`)
     currency: str
-    regime: str
+    regime: str  # `factures.regime`
     buyer_name: str
     buyer_email: str
     buyer_phone: str
@@ -75,8 +61,11 @@ class Order:
     vat_number: str
     po_number: str
     instructions: str
+    vat: Regime | None = None
     lines: list[Line] = field(default_factory=list)
-    amazon_ttc: Decimal = ZERO
+    amazon_ttc: Decimal = ZERO  # items + shipping + gift wrap − promotions, as Amazon gave them
+    taxe_marketplace: Decimal = ZERO  # the tax a marketplace deemed supplier collected (`DEEMED`)
+    taux_change: Decimal | None = None  # units of the currency per 1 EUR (ECB), 1 for EUR
 
     @property
     def total_ht(self) -> Decimal:
@@ -90,9 +79,20 @@ class Order:
     def total_ttc(self) -> Decimal:
         return sum((l.ttc for l in self.lines), ZERO)
 
+    @property
+    def mention(self) -> str | None:
+        return self.vat.mention if self.vat is not None else None
 
-def _t(v) -> str:
-    return "" if v is None else str(v).strip()
+    @property
+    def vies(self) -> Answer | None:
+        return self.vat.vies if self.vat is not None and self.regime == IC else None
+
+    def euros(self) -> tuple[Decimal, Decimal, Decimal] | None:
+        """(HT, TVA, TTC) in euros at `taux_change`, each half-up to the cent; TTC = HT + TVA."""
+        if self.taux_change is None:
+            return None
+        ht, tva = exchange.to_euros(self.total_ht, self.taux_change), exchange.to_euros(self.total_tva, self.taux_change)
+        return ht, tva, ht + tva
 
 
 def _address(C: dict, i: int, prefix: str, name_key: str) -> Address:
@@ -106,11 +106,8 @@ def _address(C: dict, i: int, prefix: str, name_key: str) -> Address:
         region=C[f"{prefix}-state"][i] or "",
         country=(C[f"{prefix}-country"][i] or "").upper(),
         phone=C[f"{prefix}-phone-number"][i] or "",
+        source=prefix,
     )
-
-
-def _money(v) -> Decimal | None:
-    return v if isinstance(v, Decimal) else None
 
 
 class _Columns(dict):
@@ -124,176 +121,272 @@ class _Columns(dict):
         return self._none
 
 
+# The cells an invoice is made of: an integrated order that comes back with other values here has changed.
+FINGERPRINT_COLUMNS = (
+    "order-item-id", "sku", "product-name", "quantity-purchased", "currency", "item-price", "item-tax",
+    "shipping-price", "shipping-tax", "vat-exclusive-item-price", "vat-exclusive-shipping-price",
+    "item-promotion-discount", "ship-promotion-discount", "gift-wrap-price", "gift-wrap-tax", "ship-country",
+    "ship-postal-code", "is-business-order", "buyer-tax-registration-id",
+)
+
+
+def _canon(value) -> str:
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value.strip()
+    if isinstance(value, Decimal):
+        return format(V.money(value), "f")
+    return str(value)
+
+
+def fingerprints(cols: dict, groups: dict[str, list[int]]) -> dict[str, str]:
+    """Per order id: SHA-256 of its invoice-making cells, row order ignored (SPEC §7 "Integration": the journal
+    keeps a fingerprint of each integrated order's lines). Columns absent or empty count alike, so a
+    re-download with another column choice does not look like a change."""
+    wanted = {i for indices in groups.values() for i in indices}
+    canon = []
+    for c in FINGERPRINT_COLUMNS:
+        col = cols.get(c)
+        if col is None:
+            canon.append(None)
+            continue
+        # Each distinct value once, keyed by type too (True == 1 == Decimal(1) as dict keys).
+        seen = {(type(col[i]), col[i]) for i in wanted}
+        text = {key: _canon(key[1]) for key in seen}
+        canon.append({i: text[(type(col[i]), col[i])] for i in wanted})
+    out = {}
+    for oid, indices in groups.items():
+        rows = sorted("\x1f".join("" if cc is None else cc[i] for cc in canon) for i in indices)
+        out[oid] = hashlib.sha256("\x1e".join(rows).encode("utf-8")).hexdigest()
+    return out
+
+
+def fingerprint(cols: dict, indices: list[int]) -> str:
+    return fingerprints(cols, {"": indices})[""]
+
+
 class _Builder:
-    def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None, cols: dict, n: int):
+    def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None, cols: dict, n: int,
+                 today: date, confirm: Callable[[str], Answer] | None, rates: exchange.RatesFile | None):
         self.settings = settings
+        self.cols = cols
         self.C = _Columns(cols, n)
         self.product_rate = product_rate or (lambda sku: None)
+        self.today = today
+        self.confirm = confirm
+        self.rates = rates
+        self.regimes: dict[Sale, Regime] = {}
         self.notes: list[Note] = []
 
-    # One amount (item, gift wrap) → HT/TVA/rate, with notes on the tax cell.
-    def _taxed(self, row: int, ttc: Decimal, tax: Decimal | None, ht_amz: Decimal | None, qty: int,
-               regime: str, rates: tuple, wanted: Decimal, country: str, day: date,
-               tax_col: str, ttc_col: str) -> tuple[Decimal, Decimal, Decimal, bool]:
-        if regime != V.TAXABLE:
-            if tax:
-                rate = V.implied_rate(ttc, tax) or Decimal(0)
-                ht = self._reconcile(row, ttc, tax, ht_amz, tax_col)
-                return ht, ttc - ht, rate, False
-            return ttc, ZERO, Decimal(0), False
-        if tax is None or (tax == 0 and ttc != 0):
-            rate = V.derive_rate(wanted, rates)
-            ht, tva = V.split_ttc(ttc, rate)
-            col = tax_col if tax is not None else ttc_col
-            self.notes.append(Note(row, col, F.VatComputed, {
-                "country": country, "rate": V.fmt_rate(rate), "tva": V.fmt_money(tva),
-                "ttc": V.fmt_money(ttc)}, suggestion=format(tva, "f")))
-            return ht, tva, rate, True
-        rate = V.snap(ttc, tax, qty, rates)
-        if rate is None:
-            implied = V.implied_rate(ttc, tax)
-            self.notes.append(Note(row, tax_col, F.VatRate, {
-                "tva": V.fmt_money(tax), "ttc": V.fmt_money(ttc),
-                "rate": V.fmt_rate(implied) if implied is not None else "?", "country": country,
-                "day": day.strftime("%d/%m/%Y"), "legal": ", ".join(V.fmt_rate(r) + " %" for r in rates)}))
-            rate = implied if implied is not None else Decimal(0)
-        ht = self._reconcile(row, ttc, tax, ht_amz, tax_col)
-        return ht, ttc - ht, rate, False
+    def convert(self, amount: Decimal, source: str, target: str, day: date) -> Decimal | None:
+        """An amount in another currency, through the euro at the ECB rates; None when a rate is missing."""
+        a, b = exchange.rate_for(self.rates, source, day), exchange.rate_for(self.rates, target, day)
+        return None if a.rate is None or b.rate is None else amount / a.rate * b.rate
 
-    def _reconcile(self, row: int, ttc: Decimal, tax: Decimal, ht_amz: Decimal | None, tax_col: str) -> Decimal:
-        """HT to store; when Amazon's HT + TVA misses TTC by a cent, TTC wins and the gap is stated."""
-        if ht_amz is None:
-            return ttc - tax
-        gap = ttc - (ht_amz + tax)
-        if gap != 0:
-            self.notes.append(Note(row, tax_col, F.RoundingGap, {
-                "gap": V.fmt_money(gap), "ht": V.fmt_money(ht_amz), "tva": V.fmt_money(tax),
-                "ttc": V.fmt_money(ttc), "fixed": V.fmt_money(ttc - ht_amz)}, suggestion=format(ttc - ht_amz, "f")))
-        return ht_amz
-
-    def build(self, rows: list) -> Order:
+    def header(self, rows: list) -> Order:
         s, C = self.settings, self.C
         i = rows[0].index
         purchase: datetime = C["purchase-date"][i]
-        day = purchase.astimezone(s.zone).date()
+        sale_day = purchase.astimezone(s.zone).date()
         ship = _address(C, i, "ship", "recipient-name")
         bill = _address(C, i, "bill", "bill-name")
         buyer = C["buyer-name"][i] or ""
         if not (bill.line1 or bill.city or bill.postcode):
             # Billing falls back to shipping as a whole block (SPEC §7).
             bill = replace(ship, name=bill.name or buyer or ship.name)
-        elif not bill.name:
-            bill.name = buyer or ship.name
-        b2b = bool(C["is-business-order"][i])
-        vat_number = C["buyer-tax-registration-id"][i] or ""
-        regime = V.regime(ship.country, ship.postcode, b2b, vat_number)
-        rates = V.legal_rates(ship.country, ship.postcode, day) if regime == V.TAXABLE else (Decimal(0),)
-        order = Order(
+        else:
+            bill.name = bill.name or buyer or ship.name
+            bill.country = bill.country or ship.country
+        return Order(
             order_id=C["order-id"][i], channel=C["sales-channel"][i] or s.canal_defaut,
-            rows=[r.number for r in rows], purchase=purchase, invoice_date=day,
-            currency=(C["currency"][i] or "").upper(), regime=regime,
-            buyer_name=buyer, buyer_email=C["buyer-email"][i] or "",
-            buyer_phone=C["buyer-phone-number"][i] or "", shipping=ship, billing=bill, b2b=b2b,
-            company=C["buyer-company-name"][i] or "", vat_number=vat_number,
-            po_number=C["purchase-order-number"][i] or "", instructions=C["delivery-instructions"][i] or "",
-        )
-        country = ship.country
-        items, gifts, promos = [], [], []
-        amazon = ZERO
-        qty_c, ttc_c, sku_c, name_c = C["quantity-purchased"], C["item-price"], C["sku"], C["product-name"]
-        tax_c, ht_c = C["item-tax"], C["vat-exclusive-item-price"]
-        gift_c, gift_tax_c = C["gift-wrap-price"], C["gift-wrap-tax"]
-        ipromo_c, spromo_c = C["item-promotion-discount"], C["ship-promotion-discount"]
-        for r in rows:
-            j = r.index
-            qty, ttc, sku = qty_c[j], ttc_c[j], sku_c[j]
-            amazon += ttc
-            wanted = self.product_rate(sku)
-            wanted = s.taux_tva_defaut if wanted is None else wanted
-            ht, tva, rate, derived = self._taxed(
-                r.number, ttc, tax_c[j], ht_c[j], qty, regime, rates, wanted, country, day, "item-tax", "item-price")
-            items.append(Line("item", sku, name_c[j], qty, (ht / qty).quantize(UNIT), ht, tva, ttc, rate, r.number,
-                              derived))
-            gift = gift_c[j]
-            if gift:
-                amazon += gift
-                ght, gtva, grate, gder = self._taxed(
-                    r.number, gift, gift_tax_c[j], None, 1, regime, rates, rate, country, day,
-                    "gift-wrap-tax", "gift-wrap-price")
-                gifts.append(Line("gift", s.produit_emballage, "Emballage cadeau", 1, ght.quantize(UNIT), ght,
-                                  gtva, gift, grate, r.number, gder))
-            promo = abs(ipromo_c[j] or ZERO) + abs(spromo_c[j] or ZERO)
-            if promo:
-                amazon -= promo
-                pht, ptva = V.split_ttc(promo, rate)
-                promos.append(Line("promo", s.produit_remise, f"Remise {sku}", 1, -pht.quantize(UNIT),
-                                   -pht, -ptva, -promo, rate, r.number))
-        shipping, ship_ttc = self._shipping(rows, items, regime, rates, country, day)
-        order.lines = items + gifts + promos + shipping
-        order.amazon_ttc = amazon + ship_ttc
+            rows=[r.number for r in rows], purchase=purchase, sale_date=sale_day,
+            invoice_date=sale_day if s.date_facture == "achat" else self.today,
+            currency=(C["currency"][i] or "").upper(), regime="", buyer_name=buyer,
+            buyer_email=C["buyer-email"][i] or "", buyer_phone=C["buyer-phone-number"][i] or "", shipping=ship,
+            billing=bill, b2b=bool(C["is-business-order"][i]), company=C["buyer-company-name"][i] or "",
+            vat_number=C["buyer-tax-registration-id"][i] or "", po_number=C["purchase-order-number"][i] or "",
+            instructions=C["delivery-instructions"][i] or "")
+
+    def regime_of(self, order: Order, rows: list) -> Regime:
+        C = self.C
+        tax = ZERO
+        goods = []
+        if order.shipping.country in vat_rates.DEEMED_SUPPLIER:  # only there do Amazon's tax and values matter
+            for r in rows:
+                j = r.index
+                for name in ("item-tax", "shipping-tax", "gift-wrap-tax"):
+                    tax += C[name][j] or ZERO
+                goods.append((C["item-price"][j] - (C["item-tax"][j] or ZERO), C["quantity-purchased"][j]))
+        sale = Sale(order.shipping.country, order.shipping.postcode, order.sale_date, order.b2b, order.vat_number,
+                    order.currency, tax, tuple(goods))
+        regime = self.regimes.get(sale)
+        if regime is None:  # sales repeat (same place, day, buyer kind): one decision each
+            regime = self.regimes[sale] = choose_regime(sale, self.settings, self.confirm, self.convert)
+        return regime
+
+    def build(self, rows: list) -> Order:
+        order = self.header(rows)
+        first = rows[0].number
+        regime = self.regime_of(order, rows)
+        order.vat, order.regime = regime, regime.code
+        ctx = B.Context(regime, order.sale_date, self.notes)
+        if regime.candidate_ic and regime.code != IC and regime.vies is not None:
+            self.notes.append(Note(first, "buyer-tax-registration-id", F.ViesUnconfirmed, {
+                "number": order.vat_number, "detail": regime.vies.detail, "regime": regime.code}))
+        self.exchange_rate(order, first)
+        items, gifts, promos = self.items(rows, order, ctx)
+        shipping = _Shipping(self, ctx)
+        for r, item in zip(rows, items):
+            shipping.add(r, item)
+        order.lines = B.line_order(items + gifts + promos + shipping.lines(items))
+        order.amazon_ttc = self.amazon_amounts(rows)
+        if regime.code == DEEMED:
+            order.taxe_marketplace = order.amazon_ttc - order.total_ttc
+            self.notes.append(Note(first, "item-tax", F.MarketplaceVat, {
+                "country": order.shipping.country, "tax": V.fmt_money(order.taxe_marketplace)}))
+        if order.total_ttc < 0:
+            self.notes.append(Note(first, "order-id", F.NegativeInvoice, {
+                "order": order.order_id, "ttc": V.fmt_money(order.total_ttc)}))
         return order
 
-    def _shipping(self, rows, items, regime, rates, country, day) -> tuple[list[Line], Decimal]:
+    def amazon_amounts(self, rows: list) -> Decimal:
+        """Amazon's amounts for the order: items + shipping + gift wrap − promotions."""
+        C = self.C
+        total = ZERO
+        for r in rows:
+            j = r.index
+            total += C["item-price"][j] + (C["shipping-price"][j] or ZERO) + (C["gift-wrap-price"][j] or ZERO)
+            total -= abs(C["item-promotion-discount"][j] or ZERO) + abs(C["ship-promotion-discount"][j] or ZERO)
+        return total
+
+    def exchange_rate(self, order: Order, first: int) -> None:
+        """"An order in another currency keeps its currency on the invoice and gets `factures.taux_change` [...] =
+        the last ECB reference rate published on or before [...] `date_vente` [...]. No rate for a non-EUR order
+        → error `E_TAUX_CHANGE` on the currency cell naming the setting [...]. EUR orders: `taux_change` = 1." """
+        found = exchange.rate_for(self.rates, order.currency, order.sale_date)
+        order.taux_change = found.rate
+        if found.rate is None:
+            self.notes.append(Note(first, "currency", F.MissingExchangeRate, {
+                "case": found.problem, "currency": order.currency, "day": order.sale_date.strftime("%d/%m/%Y"),
+                "last": found.last.strftime("%d/%m/%Y") if found.last else ""}))
+
+    def items(self, rows: list, order: Order, ctx: B.Context) -> tuple[list[Line], list[Line], list[Line]]:
         s, C = self.settings, self.C
-        price_c = C["shipping-price"]
-        if len(rows) == 1:  # the common case, often with free shipping: no lists, no sums
-            ttc = price_c[rows[0].index] or ZERO
-            if not ttc:
-                return [], ZERO
-        idx = [r.index for r in rows]
-        prices = [price_c[j] for j in idx]
-        ttc = sum((p for p in prices if p is not None), ZERO)
-        if ttc == 0:
-            return [], ttc
-        taxes = [C["shipping-tax"][j] for j in idx]
-        tax = None if all(t is None for t in taxes) else sum((t or ZERO for t in taxes), ZERO)
-        hts = [C["vat-exclusive-shipping-price"][j] for j in idx]
-        ht_amz = None if all(h is None for h in hts) else sum((h or ZERO for h in hts), ZERO)
-        row = next((r.number for r, p in zip(rows, prices) if p), rows[0].number)
-        label = "Frais de port"
+        items, gifts, promos = [], [], []
+        qty_c, ttc_c, sku_c, name_c = C["quantity-purchased"], C["item-price"], C["sku"], C["product-name"]
+        tax_c, ht_c = C["item-tax"], C["vat-exclusive-item-price"]
+        gift_c, gift_tax_c, promo_c = C["gift-wrap-price"], C["gift-wrap-tax"], C["item-promotion-discount"]
+        for r in rows:
+            j, number = r.index, r.number
+            qty, ttc, sku = qty_c[j], ttc_c[j], sku_c[j]
+            a = Amount(number, ttc, tax_c[j], ht_c[j], qty, "item-price", "item-tax")
+            t = B.item_taxed(a, ctx, self.product_rate(sku), s.taux_tva_defaut)
+            items.append(Line("item", sku, name_c[j], qty, V.unit_price_ht(t.ht, qty), t.ht, t.tva, t.ht + t.tva,
+                              t.rate, number, t.derived))
+            if gift_c[j]:
+                g = B.gift_wrap_follows_row_rate(Amount(number, gift_c[j], gift_tax_c[j], None, 1, "gift-wrap-price",
+                                                        "gift-wrap-tax"), t.rate, ctx)
+                gifts.append(Line("gift", s.produit_emballage, "Emballage cadeau", 1, V.unit_price_ht(g.ht, 1), g.ht,
+                                  g.tva, g.ht + g.tva, g.rate, number, g.derived))
+            promo = abs(promo_c[j] or ZERO)
+            if promo:
+                B.promotion_not_larger(promo, ttc, f"l'article {sku}",
+                                       Amount(number, promo, None, None, 1, "item-promotion-discount", ""), ctx)
+                promos.append(B.promotion_line("promo", s.produit_remise, f"Remise {sku}", promo, t.rate, number))
+        return items, gifts, promos
 
-        def line(ht, tva, part_ttc, rate, derived=False):
-            return Line("shipping", s.produit_port, label, 1, ht.quantize(UNIT), ht, tva, part_ttc, rate, row, derived)
 
-        if regime != V.TAXABLE:
-            ht, tva, rate, _ = self._taxed(row, ttc, tax, ht_amz, 1, regime, rates, Decimal(0), country, day,
-                                           "shipping-tax", "shipping-price")
-            return [line(ht, tva, ttc, rate)], ttc
-        # Rates of the items, weighted by their HT, decide how shipping is taxed when Amazon does not say.
+class _Shipping:
+    """The shipping of one order: each row's at its item's rate, then one line per rate (SPEC §7)."""
+
+    def __init__(self, builder: _Builder, ctx: B.Context):
+        self.b, self.ctx = builder, ctx
+        C = builder.C
+        self.price_c, self.tax_c, self.ht_c = C["shipping-price"], C["shipping-tax"], C["vat-exclusive-shipping-price"]
+        self.promo_c = C["ship-promotion-discount"]
+        self.by_rate: dict[Decimal, list] = {}  # rate → [ht, tva, ttc, first Amount, derived]
+        self.promo_by_rate: dict[Decimal, list] = {}  # rate → [promo TTC, first row]
+        self.untaxed: list[tuple[Amount, Decimal]] = []  # (row's shipping, its promotion) with no tax from Amazon
+
+    def add(self, r, item: Line) -> None:
+        j = r.index
+        price, promo = self.price_c[j] or ZERO, abs(self.promo_c[j] or ZERO)
+        if not price and not promo:
+            return
+        a = Amount(r.number, price, self.tax_c[j], self.ht_c[j], 1, "shipping-price", "shipping-tax")
+        if promo:
+            B.promotion_not_larger(promo, price, "les frais de port de la ligne",
+                                   Amount(r.number, promo, None, None, 1, "ship-promotion-discount", ""), self.ctx)
+        taxed = B.accessory_follows_row_rate(a, item.rate, self.ctx) if price else B.Taxed(ZERO, ZERO, item.rate)
+        if taxed is None:
+            self.untaxed.append((a, promo))
+            return
+        self._put(taxed.rate, taxed.ht, taxed.tva, a, taxed.derived)
+        if promo:
+            self._promo(taxed.rate, promo, r.number)
+
+    def _put(self, rate, ht, tva, a: Amount, derived: bool) -> None:
+        if not a.ttc:
+            return
+        slot = self.by_rate.setdefault(rate, [ZERO, ZERO, a, False])
+        slot[0] += ht
+        slot[1] += tva
+        slot[3] = slot[3] or derived
+
+    def _promo(self, rate, promo, row) -> None:
+        slot = self.promo_by_rate.setdefault(rate, [ZERO, row])
+        slot[0] += promo
+
+    def derive_untaxed(self, items: list[Line]) -> None:
+        """Rows where Amazon gave no shipping tax: at their item's rate when the order has one rate; a mixed-rate
+        order splits them pro rata of the items' TTC (`booking.untaxed_shipping_split_pro_rata`)."""
         by_rate: dict[Decimal, Decimal] = {}
         for it in items:
-            by_rate[it.rate] = by_rate.get(it.rate, ZERO) + it.ht
-        if tax is not None and tax != 0:
-            rate = V.snap(ttc, tax, 1, rates)
-            if rate is not None:
-                ht = self._reconcile(row, ttc, tax, ht_amz, "shipping-tax")
-                return [line(ht, ttc - ht, ttc, rate)], ttc
-            # Mixed-rate order: split TTC and tax pro rata of the items' HT by rate, to the cent.
-            keys = sorted(by_rate, reverse=True) or [rates[0]]
-            weights = [by_rate.get(k, Decimal(1)) for k in keys]
-            ttcs, taxes_ = V.allocate(ttc, weights), V.allocate(tax, weights)
-            return [line(t - x, x, t, k) for k, t, x in zip(keys, ttcs, taxes_) if t], ttc
-        # Amazon gave no shipping VAT on a taxable sale: derive it at the items' rates.
-        keys = sorted(by_rate, reverse=True) or [rates[0]]
-        weights = [by_rate.get(k, Decimal(1)) for k in keys]
+            by_rate[it.rate] = by_rate.get(it.rate, ZERO) + it.ttc
+        if len(by_rate) <= 1:
+            rate = next(iter(by_rate), self.ctx.regime.rates[0])
+            for a, promo in self.untaxed:
+                t = B.derived_vat(a, rate, self.ctx)
+                self._put(rate, t.ht, t.tva, a, True)
+                if promo:
+                    self._promo(rate, promo, a.row)
+            return
+        total = sum((a.ttc for a, _ in self.untaxed), ZERO)
+        promo_total = sum((p for _, p in self.untaxed), ZERO)
+        parts = B.untaxed_shipping_split_pro_rata(total, by_rate)
+        shown = "; ".join(f"{V.fmt_money(p)} à {V.fmt_rate(r)} %" for r, p in parts)
+        for a, _ in self.untaxed:
+            self.ctx.note(a, a.tax_col, F.VatComputed, case="split", ttc=V.fmt_money(total), parts=shown)
+        first = self.untaxed[0][0]
+        for (rate, part), (_, promo_part) in zip(parts, B.untaxed_shipping_split_pro_rata(promo_total, by_rate)):
+            ht, tva = V.split_ttc(part, rate)
+            self._put(rate, ht, tva, replace(first, ttc=part), True)
+            if promo_part:
+                self._promo(rate, promo_part, first.row)
+
+    def lines(self, items: list[Line]) -> list[Line]:
+        if self.untaxed:
+            self.derive_untaxed(items)
+        s = self.b.settings
         out = []
-        for k, part in zip(keys, V.allocate(ttc, weights)):
-            if part:
-                ht, tva = V.split_ttc(part, k)
-                out.append(line(ht, tva, part, k, True))
-        total_tva = sum((l.tva for l in out), ZERO)
-        col = "shipping-tax" if tax is not None else "shipping-price"
-        self.notes.append(Note(row, col, F.VatComputed, {
-            "country": country, "rate": "/".join(V.fmt_rate(k) for k in keys), "tva": V.fmt_money(total_tva),
-            "ttc": V.fmt_money(ttc)}, suggestion=format(total_tva, "f")))
-        return out, ttc
+        for rate in sorted(self.promo_by_rate, reverse=True):
+            promo, row = self.promo_by_rate[rate]
+            out.append(B.promotion_line("ship_promo", s.produit_port, "Remise sur frais de port", promo, rate, row))
+        for rate in sorted(self.by_rate, reverse=True):
+            ht, tva, first, derived = self.by_rate[rate]
+            ht, tva = B.summed_line_stays_consistent(ht, tva, rate, first, self.ctx)
+            out.append(B.shipping_line(s.produit_port, ht, tva, rate, first.row, derived))
+        return out
 
 
 def build_orders(groups: list[list], settings: Settings,
                  product_rate: Callable[[str], Decimal | None] | None = None, cols: dict | None = None,
-                 n: int = 0) -> tuple[list[Order], list[Note]]:
+                 n: int = 0, *, today: date | None = None, confirm: Callable[[str], Answer] | None = None,
+                 rates: exchange.RatesFile | None = None) -> tuple[list[Order], list[Note]]:
     """`groups`: lists of typed rows (indices into `cols`, the typed columns), one list per order, rows
-    already free of blocking errors."""
-    b = _Builder(settings, product_rate, cols or {}, n)
+    already free of blocking errors. `today`: the issue date when `date_facture` = `integration`; `confirm`:
+    the VIES check of a VAT number; `rates`: the ECB rates file."""
+    b = _Builder(settings, product_rate, cols or {}, n, today or datetime.now(settings.zone).date(), confirm, rates)
     orders = [b.build(g) for g in groups]
     return orders, b.notes

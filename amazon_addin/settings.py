@@ -18,6 +18,15 @@ DEFAULT_FILE = "amazon_addin.toml"
 details = logging.getLogger("amazon_addin.details")
 details.propagate = False
 details.addHandler(logging.NullHandler())
+# The European Commission's VIES REST service ("check-vat-number"); a setting so tests use a local stand-in.
+VIES_URL = "https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"
+# Keys whose value is one of a few words (SPEC §5, §7 "Money and VAT").
+CHOICES = {
+    "regime_ue": ("oss", "france"),
+    "date_facture": ("integration", "achat"),
+    "vies": ("oui", "non"),
+    "franchise_tva": ("oui", "non"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,16 @@ class Settings:
     taille_max_mo: int = 200
     lignes_max: int = 1048575
     attente_verrou_s: int = 30
+    regime_ue: str = "oss"
+    taux_change: str | None = None
+    date_facture: str = "integration"
+    vies: str = "oui"
+    vies_url: str = VIES_URL
+    tva_vendeur: str | None = None
+    franchise_tva: str = "non"
+    mention_ic: str = "Exonération de TVA, article 262 ter I du CGI – Autoliquidation"
+    mention_export: str = "Exonération de TVA, article 262 I du CGI"
+    mention_franchise: str = "TVA non applicable, art. 293 B du CGI"
     # True when `base` came from a file rather than the default (verifier only uses an explicit base).
     base_explicite: bool = False
 
@@ -142,6 +161,24 @@ def _text(value: str) -> str | None:
     return None if value.strip() else "une valeur non vide est attendue"
 
 
+def _choice(key: str):
+    def check(value: str) -> str | None:
+        allowed = CHOICES[key]
+        return None if value in allowed else f"« {value} » : valeurs possibles " + " ou ".join(allowed)
+
+    return check
+
+
+def _url(value: str) -> str | None:
+    return None if re.match(r"^https?://[^\s/]+", value or "") else "une adresse http:// ou https:// est attendue"
+
+
+def _vat_number(value: str | None) -> str | None:
+    if value is None or _valid_vat_number(value):
+        return None
+    return f"« {value} » n'est pas un numéro de TVA intracommunautaire valide"
+
+
 # Each key's own check: its value → None, or the French reason it is refused. A new key adds one line.
 CHECKS = {
     "famille_produits": _code,
@@ -157,9 +194,18 @@ CHECKS = {
     "taille_max_mo": _whole(1, 100_000),
     "lignes_max": _whole(1, 100_000_000),
     "attente_verrou_s": _lock_wait,
+    "regime_ue": _choice("regime_ue"),
+    "date_facture": _choice("date_facture"),
+    "vies": _choice("vies"),
+    "franchise_tva": _choice("franchise_tva"),
+    "vies_url": _url,
+    "tva_vendeur": _vat_number,
+    "mention_ic": _text,
+    "mention_export": _text,
+    "mention_franchise": _text,
 }
 # Keys holding a path: relative to the settings file that names them.
-PATH_KEYS = ("mapping",)
+PATH_KEYS = ("mapping", "taux_change")
 
 
 def validate(s: Settings) -> Settings:
@@ -173,6 +219,12 @@ def validate(s: Settings) -> Settings:
         if why:
             raise _fail(key, why)
     return s
+
+
+def _valid_vat_number(number: str) -> bool:
+    from stdnum.eu import vat as eu_vat
+
+    return eu_vat.is_valid(number)
 
 
 def _coerce(key: str, value, default):
@@ -213,6 +265,16 @@ EXPLANATIONS = {
     "taille_max_mo": "Taille maximale d'un export (Mo)",
     "lignes_max": "Nombre maximal de lignes d'un export",
     "attente_verrou_s": "Attente maximale d'une base occupée ou d'un serveur qui ne répond pas (secondes)",
+    "regime_ue": "Ventes aux particuliers de l'UE : oss (TVA du pays d'arrivée) ou france (sous le seuil de 10 000 €)",
+    "taux_change": "Fichier des taux de change BCE (format eurofxref-hist.csv) pour les commandes hors euro",
+    "date_facture": "Date des factures : integration (jour de l'intégration) ou achat (date de la vente)",
+    "vies": "Vérifier les numéros de TVA des clients professionnels de l'UE dans VIES : oui ou non",
+    "vies_url": "Adresse du service VIES de la Commission européenne",
+    "tva_vendeur": "Votre numéro de TVA intracommunautaire (VIES rend alors un numéro de consultation)",
+    "franchise_tva": "Franchise en base de TVA (art. 293 B du CGI) : oui ou non",
+    "mention_ic": "Mention des livraisons intracommunautaires (autoliquidation)",
+    "mention_export": "Mention des exportations",
+    "mention_franchise": "Mention de la franchise en base",
 }
 
 
@@ -234,8 +296,10 @@ def from_mapping(data: dict, base: Settings | None = None, source: str = "les pa
         if isinstance(value, float) and value.is_integer() and isinstance(known[key], int) \
                 and not isinstance(known[key], bool):
             value = int(value)  # a sheet gives numbers as floats
-        if key in PATH_KEYS and not isinstance(value, str):
+        if key in (*PATH_KEYS, "tva_vendeur") and not isinstance(value, str):
             value = str(value)
+        if key in CHOICES and isinstance(value, str):
+            value = value.strip().casefold()
         values[key] = _coerce(key, value, known[key])
     if folder is not None:
         for key in PATH_KEYS:

@@ -1,31 +1,27 @@
-"""VAT decisions for one sale (SPEC §7 "Money and VAT"): regime, rate snapping, HT/TVA split."""
+"""VAT arithmetic of one amount (SPEC §7 "Money and VAT"): rounding, snapping to a legal rate, HT/TVA split.
+
+Every quantize here is explicit ROUND_HALF_UP. The rules that decide *which* rate and regime apply live in
+`regimes.py` (the sale) and `booking.py` (each line); this module only knows numbers.
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from . import vat_rates
-
 CENT = Decimal("0.01")
+UNIT = Decimal("0.0001")
 HUNDRED = Decimal(100)
-
-TAXABLE = "taxable"      # EU VAT area destination: the destination's rates apply
-REVERSE = "reverse"      # B2B with a valid non-French EU VAT number: 0 %, reverse charge
-EXPORT = "export"        # French overseas departments and territories: 0 %
-OUTSIDE = "outside"      # outside the EU: 0 %
-
-REGIME_FR = {
-    REVERSE: "autoliquidation (client professionnel de l'UE)",
-    EXPORT: "exportation (outre-mer)",
-    OUTSIDE: "hors Union européenne",
-}
-_DOM = {"GP", "MQ", "RE", "GF", "YT", "PM", "BL", "MF"}
+ZERO = Decimal("0.00")
 
 
 def money(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def unit_price_ht(ht: Decimal, quantity: int) -> Decimal:
+    """`prix_unitaire_ht`: the line's HT over its quantity, half-up to 4 decimals (SPEC §7)."""
+    return (ht / quantity).quantize(UNIT, rounding=ROUND_HALF_UP)
 
 
 @lru_cache(maxsize=1024)
@@ -36,31 +32,21 @@ def valid_eu_vat_number(number: str) -> bool:
 
 
 def vat_number_country(number: str) -> str:
+    """ISO country of a VAT number's prefix (`EL` is Greece, `XI` Northern Ireland)."""
     from stdnum.eu import vat as eu_vat
 
     cc = eu_vat.compact(number)[:2].upper()
     return "GR" if cc == "EL" else cc
 
 
-@lru_cache(maxsize=65536)
-def regime(country: str, postcode: str | None, b2b: bool, vat_number: str | None) -> str:
-    country = (country or "").strip().upper()
-    if vat_rates.vat_country(country, postcode) is None:
-        if country in _DOM or (country == "FR" and (postcode or "").strip()[:3] in
-                               {"971", "972", "973", "974", "975", "976"}):
-            return EXPORT
-        return OUTSIDE
-    if b2b and vat_number and valid_eu_vat_number(vat_number) and vat_number_country(vat_number) != "FR":
-        return REVERSE
-    return TAXABLE
+def compact_vat_number(number: str) -> str:
+    from stdnum.eu import vat as eu_vat
 
-
-@lru_cache(maxsize=4096)
-def legal_rates(country: str, postcode: str | None, on: date) -> tuple[Decimal, ...]:
-    return vat_rates.rates(country, on)
+    return eu_vat.compact(number).upper()
 
 
 def tolerance(quantity: int) -> Decimal:
+    """The snap and consistency tolerance of a line: 0.01 × max(1, quantity)."""
     return CENT * max(1, quantity)
 
 
@@ -83,15 +69,17 @@ def implied_rate(ttc: Decimal, tax: Decimal) -> Decimal | None:
     return (tax * HUNDRED / ht).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=65536)
 def split_ttc(ttc: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
-    """(HT, TVA) of a TTC amount at `rate`, HT rounded half-up, TVA the exact remainder."""
-    ht = money(ttc * HUNDRED / (HUNDRED + rate))
-    return ht, ttc - ht
+    """(HT, TVA) of a TTC amount at `rate`, French practice: VAT = TTC × r / (100 + r) rounded half-up to the
+    cent, HT = TTC − VAT (12.03 at 20 % → VAT 2.01, HT 10.02)."""
+    tva = money(ttc * rate / (HUNDRED + rate))
+    return ttc - tva, tva
 
 
-def derive_rate(wanted: Decimal, rates: tuple[Decimal, ...]) -> Decimal:
-    """The product's (or default) rate if it is legal at the destination, else the standard rate."""
-    return wanted if wanted in rates else rates[0]
+def consistent(ht: Decimal, tva: Decimal, rate: Decimal, quantity: int) -> bool:
+    """A stored line is consistent at its own rate: |TVA − HT × rate / 100| ≤ 0.01 × max(1, quantity)."""
+    return abs(tva - ht * rate / HUNDRED) <= tolerance(quantity)
 
 
 def fmt_rate(rate: Decimal) -> str:
@@ -104,15 +92,12 @@ def fmt_money(x: Decimal) -> str:
 
 
 def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """Split `total` (cents) pro rata of `weights`, the rounding left on the largest part, to the cent."""
+    """Split `total` pro rata of `weights`, each part half-up to the cent, the last part taking the remainder
+    (SPEC §7); all weights zero: the whole on the first part."""
     if not weights:
         return []
     s = sum(weights)
     if s == 0:
-        parts = [Decimal(0)] * len(weights)
-        parts[0] = total
-        return parts
-    parts = [money(total * w / s) for w in weights]
-    biggest = max(range(len(weights)), key=lambda i: abs(weights[i]))
-    parts[biggest] += total - sum(parts)
-    return parts
+        return [total] + [ZERO] * (len(weights) - 1)
+    parts = [money(total * w / s) for w in weights[:-1]]
+    return parts + [total - sum(parts, ZERO)]

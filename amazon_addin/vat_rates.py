@@ -31,7 +31,17 @@ area: Monaco uses French VAT; Greece is ``GR`` (VAT prefix ``EL`` accepted); the
 departments and collectivities (``GP MQ RE GF YT`` or an FR postcode 97xxx, 984xx-989xx), the Canary
 Islands, Ceuta and Melilla (ES 35/38/51/52), Åland (FI 22xxx), Büsingen and Heligoland (DE 78266,
 27498), Livigno and Campione d'Italia (IT 23041, 22061) and Mount Athos (GR 63086) are outside.
-Northern Ireland (``XI``) is not handled here: it is outside the 27 and gets ``None``.
+Northern Ireland (``GB`` with a ``BT`` postcode, or ``XI``) follows the EU rules for goods (Windsor
+Framework, formerly the Northern Ireland Protocol, from 2021-01-01) at the UK rates: it maps to ``XI``,
+which is not one of the 27 (``EU_VAT_COUNTRIES``) but has rates here.
+
+Marketplace deemed supplier
+---------------------------
+``DEEMED_SUPPLIER`` lists the destinations outside the EU where Amazon, as an online marketplace,
+collects and pays the local VAT itself on consignments up to a value limit: the United Kingdom
+outside Northern Ireland (VATA 1994 s. 5A, consignments of goods up to £135, from 2021-01-01),
+Norway (VOEC scheme, goods below NOK 3,000 per item, from 2020-04-01) and Switzerland (MWSTG art. 20a,
+electronic platforms deemed suppliers from 2025-01-01, no value limit).
 
 Validity
 --------
@@ -45,7 +55,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import Decimal
+from typing import NamedTuple
 
 __all__ = [
     "EU_VAT_COUNTRIES",
@@ -53,6 +65,9 @@ __all__ = [
     "TABLE_END",
     "BELIEVED_CORRECT_UNTIL",
     "UnknownVatCountry",
+    "DEEMED_SUPPLIER",
+    "DeemedSupplier",
+    "northern_ireland",
     "vat_country",
     "is_eu_vat_area",
     "rates",
@@ -227,8 +242,48 @@ _TABLE = _build()
 
 EU_VAT_COUNTRIES: frozenset[str] = frozenset(_TABLE)
 
+# Northern Ireland: the UK rates (standard 20 %, reduced 5 %; 0 % left out as above), EU rules for goods.
+_TABLE["XI"] = ((date(2017, 1, 1),), ((Decimal("20"), Decimal("5")),))
+
 # Destinations given as another code whose rates are those of an EU country.
 _ALIASES = {"MC": "FR", "EL": "GR"}
+
+
+class DeemedSupplier(NamedTuple):
+    """A destination where the marketplace is the deemed supplier: from `start`, for goods of a value
+    (VAT and shipping excluded) up to `limit` in `currency` per consignment (`per_item`: per item)."""
+
+    country: str
+    start: date
+    currency: str
+    limit: Decimal | None
+    per_item: bool
+    standard_rate: Decimal
+    law: str
+
+
+DEEMED_SUPPLIER: dict[str, DeemedSupplier] = {
+    d.country: d for d in (
+        # UK: VATA 1994 s. 5A (Finance Act 2020), online marketplaces liable on consignments ≤ £135
+        DeemedSupplier("GB", date(2021, 1, 1), "GBP", Decimal("135"), False, Decimal("20"),
+                       "Royaume-Uni, envois jusqu'à 135 £"),
+        # NO: VOEC (VAT on E-Commerce), Merverdiavgiftsloven § 3-30 ff., goods below NOK 3,000 per item
+        DeemedSupplier("NO", date(2020, 4, 1), "NOK", Decimal("3000"), True, Decimal("25"),
+                       "Norvège, régime VOEC, articles de moins de 3 000 NOK"),
+        # CH: MWSTG art. 20a (revision of 2023), electronic platforms deemed suppliers from 2025-01-01
+        DeemedSupplier("CH", date(2025, 1, 1), "CHF", None, False, Decimal("8.1"),
+                       "Suisse, plateformes de vente en ligne"),
+    )
+}
+
+
+def northern_ireland(country: str, postcode: str | None) -> bool:
+    """A GB destination with a Northern Ireland postcode (BT1…BT94), or the code XI."""
+    code = (country or "").strip().upper()
+    if code == "XI":
+        return True
+    text = str(postcode or "").strip().upper()
+    return code in ("GB", "UK") and text.startswith("BT") and text[2:3].isdigit()
 
 # Postcode prefixes of parts of an EU country that are outside the EU VAT area.
 _EXCLUDED_POSTCODES = {
@@ -261,14 +316,17 @@ def _postcode_digits(postcode: object) -> str:
     return text.zfill(5) if len(text) == 4 else text
 
 
+@lru_cache(maxsize=65536)  # destinations repeat across an export
 def vat_country(country: str, postcode: str | None = None) -> str | None:
     """ISO code whose rates apply to a destination, or None when outside the EU VAT area.
 
     'MC' -> 'FR'; 'EL' -> 'GR'; 'FR' with a postcode starting 971..976 -> None; 'GP','MQ','RE','GF',
-    'YT' -> None; case-insensitive, trims; unknown/non-EU -> None.
+    'YT' -> None; 'GB' with a BT postcode, or 'XI' -> 'XI'; case-insensitive, trims; unknown/non-EU -> None.
     """
     if not isinstance(country, str):
         return None
+    if northern_ireland(country, postcode):
+        return "XI"
     code = country.strip().upper()
     code = _ALIASES.get(code, code)
     if code not in _TABLE:

@@ -82,10 +82,11 @@ def rows(n_rows: int, seed: int = 2026) -> list[list[str]]:
             reverse = b2b
             ht, tax = (ttc, Decimal("0.00")) if reverse else _split(ttc, rate)
             s_ttc = ship_ttc if k == 0 else Decimal("0.00")
-            s_ht, s_tax = (s_ttc, Decimal("0.00")) if reverse else _split(s_ttc, Decimal(std))
+            # Amazon taxes each row's shipping at its item's rate (SPEC §7: the accessory follows its principal).
+            s_ht, s_tax = (s_ttc, Decimal("0.00")) if reverse else _split(s_ttc, rate)
             promo = "-1.00" if rnd.random() < 0.05 else "0.00"
             gift = "2.50" if rnd.random() < 0.02 else "0.00"
-            gift_tax = str(_split(Decimal(gift), Decimal(std))[1]) if gift != "0.00" and not reverse else "0.00"
+            gift_tax = str(_split(Decimal(gift), rate)[1]) if gift != "0.00" and not reverse else "0.00"
             out.append([
                 oid, f"{rnd.randint(10**13, 10**14 - 1)}", when, when, when, when, "0",
                 f"{abs(hash(name)) % 10**9}@marketplace.amazon.fr", name, phone, sku, str(qty), label, str(qty),

@@ -79,6 +79,30 @@ class Backend:
                 admin.dispose()
 
 
+# The columns this version added to the reference schema: a base made by the previous version lacks them.
+NEW_COLUMNS = {
+    "factures": ["taux_change", "date_vente", "expedie_par_amazon", "regime", "mention_tva", "tva_client",
+                 "facturation_nom", "facturation_adresse1", "facturation_adresse2", "facturation_code_postal",
+                 "facturation_ville", "facturation_pays", "taxe_marketplace", "total_ht_eur", "total_tva_eur",
+                 "total_ttc_eur", "vies_date", "vies_reference"],
+    "imports_amazon": ["empreinte"],
+}
+
+
+def create_previous_version(engine) -> None:
+    """The reference schema as the previous version's init-db made it: the same tables without NEW_COLUMNS."""
+    from sqlalchemy import Table, UniqueConstraint
+
+    from amazon_addin.gestan.schema import UNIQUE_TOGETHER, Schema
+
+    meta = MetaData()
+    for ref, table in Schema().tables():
+        keep = [c._copy() for c in table.columns if c.key not in NEW_COLUMNS.get(ref, ())]
+        unique = [UniqueConstraint(*UNIQUE_TOGETHER[ref], name=f"uq_{ref}")] if ref in UNIQUE_TOGETHER else []
+        Table(table.name, meta, *keep, *unique)
+    meta.create_all(engine)
+
+
 def new_backend(kind: str, tmp_path: Path) -> Backend:
     if kind == "sqlite":
         return Backend(kind, f"sqlite:///{tmp_path / 'gestan.db'}")

@@ -14,6 +14,7 @@ import csv
 import datetime as _dt
 import functools
 import io
+import itertools
 import random
 import re
 import struct
@@ -116,13 +117,17 @@ def _key(name: str) -> str:
     return _CANON.get(dashed.casefold(), dashed)
 
 
+_ITEM_IDS = itertools.count(12345678901234)
+
+
 def row(**overrides) -> dict:
     """One valid French order row (all values are text, as Amazon writes them).
 
     Keyword names use `_` for `-` (`row(order_id="405-...", item_price="12.00")`); a name that is not
     in `HEADER` adds a column (write it with a `header=` that includes it). `None` removes a key.
+    Each row gets an order-item-id of its own, as Amazon gives: (order-id, order-item-id) is unique.
     """
-    out = dict(DEFAULTS)
+    out = dict(DEFAULTS, **{"order-item-id": f"{next(_ITEM_IDS):014d}"})
     for name, value in overrides.items():
         k = _key(name)
         if value is None:
@@ -536,3 +541,28 @@ def make_corrupt(directory, kind: str) -> Path:
     name, maker = CORRUPT[kind]
     return maker(Path(directory) / name)
 
+
+
+# ------------------------------------------------------------------------------- settings and rates
+
+# A few ECB reference rates in the layout of eurofxref-hist.csv (newest first, N/A where none, trailing comma).
+ECB_RATES = """Date,USD,JPY,CHF,GBP,NOK,SEK,
+2026-03-05,1.0850,162.40,0.9610,0.8420,11.5120,11.2010,
+2026-03-04,1.0832,161.97,N/A,0.8415,11.4980,11.1985,
+2026-03-03,1.0801,161.20,0.9588,0.8409,11.4861,11.1850,
+2026-03-02,1.0790,160.85,0.9575,0.8400,11.4700,11.1700,
+"""
+
+
+def write_ecb_rates(path, text: str = ECB_RATES) -> Path:
+    path = Path(path)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_settings(directory, **values) -> Path:
+    """`amazon_addin.toml` in `directory` with these keys (text in TOML literal strings: paths stay as written)."""
+    lines = [f"{k} = {v}" if isinstance(v, (int, float)) else f"{k} = '{v}'" for k, v in values.items()]
+    path = Path(directory) / "amazon_addin.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -8,7 +8,7 @@ from amazon_addin.settings import Settings
 from amazon_addin.verify import verify_file
 from exportgen import HEADER, row, write_txt, write_xlsx
 
-SETTINGS = Settings()
+SETTINGS = Settings(vies="non")  # VIES itself: tests/test_vat_rules.py, against a local stand-in
 
 
 def check(tmp_path, rows, header=HEADER, settings=SETTINGS, name="export.txt"):
@@ -80,7 +80,7 @@ def test_bad_quantity(tmp_path, qty):
 
 
 @pytest.mark.parametrize("field, value", [("item_price", "abc"), ("item_price", "-5.00"),
-                                          ("shipping_price", "1.234"), ("item_tax", "-1.00")])
+                                          ("shipping_price", "1.234"), ("item_tax", "4.001")])
 def test_bad_amount(tmp_path, field, value):
     result = check(tmp_path, [row(**{field: value})])
     assert (f"{col(field.replace('_', '-'))}2", "E_MONTANT", "error") in codes(result)
@@ -99,7 +99,7 @@ def test_bad_date(tmp_path):
 def test_vat_arithmetic(tmp_path):
     bad = check(tmp_path, [row(item_price="24.00", item_tax="3.00", vat_exclusive_item_price="20.00")])
     (f,) = [f for f in bad.findings if f.code == "E_TVA_INCOHERENTE"]
-    assert f.cell == f"{col('item-tax')}2" and f.suggestion == "4.00"
+    assert f.cell == f"{col('item-tax')}2" and f.suggestion == "4.00" and "≠ HT 20,00" in f.message
     one_cent = check(tmp_path, [row(item_price="24.00", item_tax="3.99", vat_exclusive_item_price="20.00")])
     assert codes(one_cent, "E_TVA_INCOHERENTE") == []
     (gap,) = [f for f in one_cent.findings if f.code == "I_ECART_ARRONDI"]
@@ -140,7 +140,7 @@ def test_vat_rate_not_legal_in_destination(tmp_path):
     assert check(tmp_path, [es, de]).findings == []
 
 
-def test_rates_by_invoice_date(tmp_path):
+def test_rates_by_sale_date(tmp_path):
     # Germany charged 16 % in the second half of 2020 only.
     july = row(item_price="11.60", item_tax="1.60", vat_exclusive_item_price="10.00", ship_country="DE",
                ship_postal_code="10115", purchase_date="2020-08-01T10:00:00+00:00")
@@ -149,12 +149,14 @@ def test_rates_by_invoice_date(tmp_path):
     assert codes(check(tmp_path, [later]), "W_TAUX_TVA")
 
 
-def test_no_rate_warning_outside_eu(tmp_path):
+def test_no_rate_warning_outside_eu(tmp_path, rates_file):
     gb = row(order_id="405-5555555-0000003", item_price="12.00", item_tax="2.00", vat_exclusive_item_price="10.00", ship_country="GB",
              ship_postal_code="SW1A 1AA", currency="GBP")
     ch = row(order_id="405-5555555-0000004", item_price="12.00", item_tax="0.00", vat_exclusive_item_price="12.00", ship_country="CH",
              ship_postal_code="1200", currency="CHF")
-    assert check(tmp_path, [gb, ch]).findings == []
+    settings = Settings(vies="non", taux_change=str(rates_file))
+    # Amazon collected the UK VAT as deemed supplier (said as info); the Swiss sale without tax is an export.
+    assert codes(check(tmp_path, [gb, ch], settings=settings)) == [("M2", "I_TVA_MARKETPLACE", "info")]
 
 
 def test_vat_computed_when_amazon_gives_zero(tmp_path):

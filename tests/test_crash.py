@@ -22,6 +22,7 @@ from observe import Server, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDERS = 1500
+FIXED_DATES = ROOT / "tests" / "settings" / "fixed-dates.toml"
 
 
 def export(tmp_path: Path) -> Path:
@@ -61,9 +62,12 @@ def base(demo_base):
 
 @pytest.fixture
 def run(tmp_path):
-    """Start `integrer` on the big export; lock waits long enough for the test to act on a loaded machine."""
+    """Start `integrer` on the big export."""
     path = export(tmp_path)
-    (tmp_path / "amazon_addin.toml").write_text("attente_verrou_s = 600\n", encoding="utf-8")
+    # Invoices dated on their sale (numbers FA2026… whatever the day), no VIES; lock waits long enough for the
+    # test to act on a loaded machine.
+    (tmp_path / "amazon_addin.toml").write_text(FIXED_DATES.read_text(encoding="utf-8")
+                                                + "attente_verrou_s = 600\n", encoding="utf-8")
     env = {**os.environ, "AMAZON_ADDIN_LOG": str(tmp_path / "journal.log")}
 
     def start(base):

@@ -84,7 +84,13 @@ CREATE = {
                 "livraison_nom VARCHAR(200), livraison_adresse1 VARCHAR(250), livraison_adresse2 VARCHAR(250), "
                 "livraison_code_postal VARCHAR(20), livraison_ville VARCHAR(100), livraison_region VARCHAR(100), "
                 "livraison_pays VARCHAR(2), livraison_telephone VARCHAR(40), instructions VARCHAR(500), "
-                "commande_pro BOOLEAN, bon_commande VARCHAR(100), PRIMARY KEY (id), UNIQUE (numero) )",
+                "commande_pro BOOLEAN, bon_commande VARCHAR(100), taux_change NUMERIC(14, 6), date_vente DATE, "
+                "expedie_par_amazon BOOLEAN, regime VARCHAR(20), mention_tva VARCHAR(250), tva_client VARCHAR(20), "
+                "facturation_nom VARCHAR(200), facturation_adresse1 VARCHAR(250), facturation_adresse2 VARCHAR(250), "
+                "facturation_code_postal VARCHAR(20), facturation_ville VARCHAR(100), facturation_pays VARCHAR(2), "
+                "taxe_marketplace NUMERIC(12, 2), total_ht_eur NUMERIC(12, 2), total_tva_eur NUMERIC(12, 2), "
+                "total_ttc_eur NUMERIC(12, 2), vies_date DATETIME, vies_reference VARCHAR(60), PRIMARY KEY (id), "
+                "UNIQUE (numero) )",
     "lignes_facture": "CREATE TABLE lignes_facture ( id INTEGER AUTO_INCREMENT NOT NULL, facture_id INTEGER NOT NULL, "
                       "rang INTEGER NOT NULL, produit_code VARCHAR(60), libelle VARCHAR(500), quantite INTEGER, "
                       "prix_unitaire_ht NUMERIC(14, 4), montant_ht NUMERIC(12, 2), montant_tva NUMERIC(12, 2), "
@@ -94,7 +100,7 @@ CREATE = {
                         "facture_id INTEGER, libelle VARCHAR(250), PRIMARY KEY (id) )",
     "imports_amazon": "CREATE TABLE imports_amazon ( id INTEGER AUTO_INCREMENT NOT NULL, "
                       "commande VARCHAR(40) NOT NULL, canal VARCHAR(40), facture_id INTEGER, integration_id INTEGER, fichier VARCHAR(250), "
-                      "date_import DATETIME, PRIMARY KEY (id), UNIQUE (commande) )",
+                      "date_import DATETIME, empreinte VARCHAR(64), PRIMARY KEY (id), UNIQUE (commande) )",
     "integrations_amazon": "CREATE TABLE integrations_amazon ( id INTEGER AUTO_INCREMENT NOT NULL, "
                            "utilisateur VARCHAR(100), \"date\" DATETIME, fichier VARCHAR(250), sha256 VARCHAR(64), "
                            "nb_factures INTEGER, PRIMARY KEY (id) )",
@@ -127,10 +133,10 @@ def test_store_load_facts_statements(dialect, s):
                                "produits.stock, produits.stock_alerte FROM produits "
                                "WHERE produits.code IN (?, ?, ?)")
     assert params(q, dialect) == ["EMBALLAGE", "PORT", "TASSE-01"]
-    q = select(j.c.commande, f.c.numero).select_from(j.outerjoin(f, j.c.facture_id == f.c.id)) \
+    q = select(j.c.commande, f.c.numero, j.c.empreinte).select_from(j.outerjoin(f, j.c.facture_id == f.c.id)) \
         .where(j.c.commande.in_(["405-1", "171-2"]))
-    assert sql(q, dialect) == ("SELECT imports_amazon.commande, factures.numero FROM imports_amazon "
-                               "LEFT OUTER JOIN factures ON imports_amazon.facture_id = factures.id "
+    assert sql(q, dialect) == ("SELECT imports_amazon.commande, factures.numero, imports_amazon.empreinte "
+                               "FROM imports_amazon LEFT OUTER JOIN factures ON imports_amazon.facture_id = factures.id "
                                "WHERE imports_amazon.commande IN (?, ?)")
     q = select(cp.c.pays, cp.c.code_postal, cp.c.ville).where(cp.c.pays.in_(["BE", "FR"]))
     assert sql(q, dialect) == ("SELECT codes_postaux.pays, codes_postaux.code_postal, codes_postaux.ville "
@@ -189,17 +195,27 @@ def test_integrate_write_statements(dialect, s):
     assert sql(insert(s.produits), dialect, column_keys=keys) == (
         "INSERT INTO produits (code, libelle, famille, taux_tva, prix_ttc, gere_stock, stock, stock_alerte) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-    q = insert(s.factures).values(
-        numero="FA2026000001", date=dt.date(2026, 3, 5), client_id=1, canal="Amazon.fr", commande="405-1",
-        devise="EUR", total_ht=D("10.00"), total_tva=D("2.00"), total_ttc=D("12.00"), livraison_nom="N",
-        livraison_adresse1="1 rue", livraison_adresse2=None, livraison_code_postal="45000",
-        livraison_ville="Orléans", livraison_region=None, livraison_pays="FR", livraison_telephone=None,
-        instructions=None, commande_pro=False, bon_commande=None)
-    assert sql(q, dialect) == (
+    invoice = {
+        "numero": "FA2026000001", "date": dt.date(2026, 3, 5), "client_id": 1, "canal": "Amazon.fr",
+        "commande": "405-1", "devise": "GBP", "total_ht": D("10.00"), "total_tva": D("0.00"), "total_ttc": D("10.00"),
+        "livraison_nom": "N", "livraison_adresse1": "1 rue", "livraison_adresse2": None,
+        "livraison_code_postal": "SW1A 1AA", "livraison_ville": "London", "livraison_region": None,
+        "livraison_pays": "GB", "livraison_telephone": None, "instructions": None, "commande_pro": False,
+        "bon_commande": None, "taux_change": D("0.842"), "date_vente": dt.date(2026, 3, 5),
+        "expedie_par_amazon": False, "regime": "DEEMED", "mention_tva": "Exonération de TVA, article 262 I du CGI",
+        "tva_client": None, "facturation_nom": "N", "facturation_adresse1": "1 rue", "facturation_adresse2": None,
+        "facturation_code_postal": "SW1A 1AA", "facturation_ville": "London", "facturation_pays": "GB",
+        "taxe_marketplace": D("2.00"), "total_ht_eur": D("11.88"), "total_tva_eur": D("0.00"),
+        "total_ttc_eur": D("11.88"), "vies_date": None, "vies_reference": None}
+    assert list(invoice) == [c.key for c in s.factures.columns][1:]  # every column but the id, in order
+    assert sql(insert(s.factures), dialect, column_keys=list(invoice)) == (
         "INSERT INTO factures (numero, \"date\", client_id, canal, commande, devise, total_ht, total_tva, total_ttc, "
         "livraison_nom, livraison_adresse1, livraison_adresse2, livraison_code_postal, livraison_ville, "
-        "livraison_region, livraison_pays, livraison_telephone, instructions, commande_pro, bon_commande) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "livraison_region, livraison_pays, livraison_telephone, instructions, commande_pro, bon_commande, "
+        "taux_change, date_vente, expedie_par_amazon, regime, mention_tva, tva_client, facturation_nom, "
+        "facturation_adresse1, facturation_adresse2, facturation_code_postal, facturation_ville, facturation_pays, "
+        "taxe_marketplace, total_ht_eur, total_tva_eur, total_ttc_eur, vies_date, vies_reference) "
+        "VALUES (" + ", ".join(["?"] * 38) + ")")
     keys = ["facture_id", "rang", "produit_code", "libelle", "quantite", "prix_unitaire_ht", "montant_ht",
             "montant_tva", "montant_ttc", "taux_tva"]
     assert sql(insert(s.lignes_facture), dialect, column_keys=keys) == (
@@ -212,10 +228,10 @@ def test_integrate_write_statements(dialect, s):
     q = update(p).where(p.c.code == "TASSE-01").values(stock=p.c.stock - 3)
     assert sql(q, dialect) == "UPDATE produits SET stock=(produits.stock - ?) WHERE produits.code = ?"
     assert params(q, dialect) == [3, "TASSE-01"]
-    keys = ["commande", "canal", "facture_id", "integration_id", "fichier", "date_import"]
+    keys = ["commande", "canal", "facture_id", "integration_id", "fichier", "date_import", "empreinte"]
     assert sql(insert(s.imports_amazon), dialect, column_keys=keys) == (
-        "INSERT INTO imports_amazon (commande, canal, facture_id, integration_id, fichier, date_import) "
-        "VALUES (?, ?, ?, ?, ?, ?)")
+        "INSERT INTO imports_amazon (commande, canal, facture_id, integration_id, fichier, date_import, empreinte) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)")
     c = s.compteurs
     q = update(c).where(c.c.nom == "FA2026").values(valeur=4)
     assert sql(q, dialect) == "UPDATE compteurs SET valeur=? WHERE compteurs.nom = ?"
@@ -243,6 +259,24 @@ def test_admin_statements(dialect, s):
                                "AND codes_postaux.code_postal = ? AND codes_postaux.ville = ?")
     assert sql(insert(cp).values(pays="FR", code_postal="45000", ville="Orléans"), dialect) == \
         "INSERT INTO codes_postaux (pays, code_postal, ville) VALUES (?, ?, ?)"
+
+
+def test_init_db_adds_a_missing_column_with_one_plain_alter_table(dialect, s):
+    """What `admin.add_missing_columns` sends for each column a base of the previous version lacks."""
+    from sqlalchemy.schema import CreateColumn
+
+    preparer = dialect.identifier_preparer
+
+    def alter(table, key):
+        return f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {CreateColumn(table.c[key]).compile(dialect=dialect)}"
+
+    assert alter(s.factures, "taux_change") == "ALTER TABLE factures ADD COLUMN taux_change NUMERIC(14, 6)"
+    assert alter(s.factures, "date_vente") == "ALTER TABLE factures ADD COLUMN date_vente DATE"
+    assert alter(s.factures, "vies_date") == "ALTER TABLE factures ADD COLUMN vies_date DATETIME"
+    assert alter(s.factures, "expedie_par_amazon") == "ALTER TABLE factures ADD COLUMN expedie_par_amazon BOOLEAN"
+    assert alter(s.imports_amazon, "empreinte") == "ALTER TABLE imports_amazon ADD COLUMN empreinte VARCHAR(64)"
+    mapped = Schema(Mapping({"factures": "FACTURE"}, {("factures", "regime"): "Regime"}))
+    assert alter(mapped.factures, "regime") == 'ALTER TABLE "FACTURE" ADD COLUMN "Regime" VARCHAR(20)'
 
 
 def test_id_read_back_plans(dialect, s):
@@ -656,8 +690,14 @@ def test_with_for_update_blocks_a_second_integration_until_commit(odbc):
         engine.dispose()
 
 
+# Invoices dated by their sale (numbers do not depend on the day the suite runs); VIES not asked.
+FIXED_DATES = ROOT / "tests" / "settings" / "fixed-dates.toml"
+
+
 def cli(*args) -> tuple[int, str, str]:
     """The add-in's command line in a subprocess, with the dialect registered as the entry point would."""
+    if args[0] in ("verifier", "integrer"):
+        args = (*args, "--config", FIXED_DATES)
     wrapper = ("import sys; from sqlalchemy.dialects import registry; "
                f"registry.register{REGISTER!r}; "
                "import amazon_addin.cli as cli; sys.exit(cli.main(sys.argv[1:]))")
@@ -666,6 +706,26 @@ def cli(*args) -> tuple[int, str, str]:
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     assert "Traceback" not in err, err
     return proc.returncode, out, err
+
+
+def test_init_db_upgrades_a_base_of_the_previous_version_through_odbc(odbc):
+    from backends import NEW_COLUMNS, create_previous_version
+
+    _kind, url = odbc
+    engine = create_engine(url)
+    try:
+        create_previous_version(engine)
+        before = {c["name"] for c in inspect(engine).get_columns("factures")}
+        assert not before & set(NEW_COLUMNS["factures"])
+    finally:
+        engine.dispose()
+    assert cli("check-db", "--db", url)[0] == 1
+    code, _out, err = cli("init-db", "--db", url, "--demo")
+    assert code == 0, err
+    assert "Colonnes ajoutées : factures.taux_change" in err and "imports_amazon.empreinte" in err
+    assert cli("check-db", "--db", url)[0] == 0
+    code, out, err = cli("integrer", ROOT / "examples" / "commandes.txt", "--db", url, "--json")
+    assert code == 0 and json.loads(out)["invoices_created"] == 4, err
 
 
 def test_whole_integration_through_the_command_line(odbc):

@@ -14,12 +14,15 @@ from amazon_addin.gestan.integrate import integrate_table
 from amazon_addin.reader import read_table
 from amazon_addin.settings import Settings
 from backends import Backend
-from exportgen import row, write_txt
+from exportgen import row, write_settings, write_txt
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXED_DATES = ROOT / "tests" / "settings" / "fixed-dates.toml"  # date_facture = achat, vies = non
 
 
 def cli(*args, cwd=None, env=None):
+    """The command line; with the settings above unless the test runs in a folder with its own settings."""
+    args = list(args) + (["--config", FIXED_DATES] if cwd is None and args[0] in ("verifier", "integrer") else [])
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
                           cwd=cwd or ROOT, timeout=600, env={**os.environ, **(env or {})})
     err = proc.stderr.decode("utf-8")
@@ -41,7 +44,7 @@ def query(backend, sql: str):
 
 
 def order(n, **kw):
-    return row(order_id=f"405-{n:07d}-0000000", order_item_id=f"{n:014d}", **kw)
+    return row(order_id=f"405-{n:07d}-0000000", **kw)
 
 
 def test_integrate_then_again_changes_nothing(tmp_path, base):
@@ -111,7 +114,12 @@ def test_numbering_contiguous_by_date_and_per_year(tmp_path, base):
     late = write_txt(tmp_path / "late.txt", [order(9, purchase_date="2026-04-01T10:00:00+00:00",
                                                    payments_date="2026-04-01T10:00:00+00:00")])
     code, out, _ = cli("verifier", late, "--db", base.url, "--json")
-    assert code == 0 and [f["code"] for f in json.loads(out)["findings"]] == ["W_DATE_ANTERIEURE"]
+    (f,) = json.loads(out)["findings"]
+    assert code == 1 and (f["code"], f["cell"]) == ("E_DATE_ANTERIEURE", "C2") and "FA2026" in f["message"]
+    # With date_facture = integration (the default) the invoice is dated the day it is issued: no such error.
+    write_settings(tmp_path, vies="non")
+    code, out, _ = cli("verifier", late, "--db", base.url, "--json", cwd=tmp_path)
+    assert code == 0 and json.loads(out)["findings"] == []
 
 
 def test_customers_dedup(tmp_path, base):
@@ -159,7 +167,8 @@ def test_already_integrated_orders_never_block(tmp_path, base):
     code, out, err = cli("integrer", second, "--db", url, "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert (data["invoices_created"], data["orders_skipped"]) == (1, 0)  # order 1 could not be built: not listed
+    assert (data["invoices_created"], data["orders_skipped"]) == (1, 1)  # order 1 skipped, broken or not
+    assert data["skipped"] == [{"commande": "405-0000001-0000000", "numero": "FA2026000001"}]
     code, out, _ = cli("verifier", second, "--db", url, "--json")
     found = {(f["cell"], f["code"]): f["severity"] for f in json.loads(out)["findings"]}
     assert found[("A2", "I_DEJA_INTEGREE")] == "info" and found[("J2", "E_QUANTITE")] == "info"
@@ -226,7 +235,8 @@ def test_database_findings_triggered_and_not(tmp_path, base):
     code, out, _ = cli("verifier", export, "--db", url, "--json")
     assert code == 0
     found = sorted((f["cell"], f["code"]) for f in json.loads(out)["findings"])
-    assert found == [("AL3", "W_VILLE_NOUVELLE"), ("H3", "W_PRODUIT_NOUVEAU"), ("U3", "W_VILLE_NOUVELLE")]
+    # Delivery and billing name the same new place: announced once, on its first cell.
+    assert found == [("H3", "W_PRODUIT_NOUVEAU"), ("U3", "W_VILLE_NOUVELLE")]
     assert cli("integrer", export, "--db", url)[0] == 0
     code, out, _ = cli("verifier", export, "--db", url, "--json")
     assert sorted((f["cell"], f["code"]) for f in json.loads(out)["findings"]) == [
@@ -255,7 +265,8 @@ def test_settings_checked_before_anything_is_written(tmp_path, base):
 
 
 def test_custom_number_format(tmp_path, base):
-    (tmp_path / "amazon_addin.toml").write_text('format_numero = "AMZ-{year}-{seq:04d}"\n', encoding="utf-8")
+    (tmp_path / "amazon_addin.toml").write_text('format_numero = "AMZ-{year}-{seq:04d}"\ndate_facture = "achat"\n',
+                                               encoding="utf-8")
     export = write_txt(tmp_path / "export.txt", [order(1), order(2)])
     code, out, err = cli("integrer", export, "--db", base.url, "--json", cwd=tmp_path)
     assert code == 0, err
@@ -301,8 +312,8 @@ def test_mapping_file_remaps_names(tmp_path):
     mapping = tmp_path / "gestan-map.toml"
     mapping.write_text('[produits]\ntable = "ARTICLES"\ncode = "ART_CODE"\nstock = "ART_STOCK"\n'
                        '[factures]\nnumero = "FAC_NUM"\n', encoding="utf-8")
-    (tmp_path / "amazon_addin.toml").write_text(f'mapping = "{mapping}"\nbase = "sqlite:///{tmp_path / "g.db"}"\n',
-                                               encoding="utf-8")
+    (tmp_path / "amazon_addin.toml").write_text(f'mapping = "{mapping}"\nbase = "sqlite:///{tmp_path / "g.db"}"\n'
+                                               'date_facture = "achat"\n', encoding="utf-8")
     assert cli("init-db", "--demo", cwd=tmp_path)[0] == 0
     export = write_txt(tmp_path / "export.txt", [order(1, sku="TASSE-01", quantity_purchased="2",
                                                        item_price="24.00", item_tax="4.00")])

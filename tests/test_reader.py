@@ -8,7 +8,6 @@ import csv
 import io
 import re
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 

@@ -15,9 +15,13 @@ from observe import Server, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "commandes.txt"
+FIXED_DATES = ROOT / "tests" / "settings" / "fixed-dates.toml"  # date_facture = achat, vies = non
+NO_VIES = 'vies = "non"\n'  # the example's Belgian buyer is never looked up on the network
 
 
 def cli(*args, cwd=None, env=None):
+    if cwd is None and args[0] == "integrer":
+        args = (*args, "--config", FIXED_DATES)
     proc = subprocess.run([sys.executable, "-m", "amazon_addin", *map(str, args)], capture_output=True,
                           cwd=cwd or ROOT, timeout=600, env={**os.environ, **(env or {})})
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
@@ -62,8 +66,8 @@ def test_password_from_the_environment_and_dsn(tmp_path):
         conn.execute(text(f"GRANT ALL ON {name}.* TO '{user}'@'localhost'"))
     try:
         (tmp_path / "amazon_addin.toml").write_text(
-            f'base = "mysql+pyodbc://{user}:${{GESTAN_MDP}}@127.0.0.1:3306/{name}?driver=MariaDB+Unicode&charset=utf8mb4"\n',
-            encoding="utf-8")
+            f'base = "mysql+pyodbc://{user}:${{GESTAN_MDP}}@127.0.0.1:3306/{name}?driver=MariaDB+Unicode&charset=utf8mb4"\n'
+            + NO_VIES, encoding="utf-8")
         code, _, err = cli("init-db", "--demo", cwd=tmp_path, env={"GESTAN_MDP": password})
         assert code == 0, err
         code, out, err = cli("integrer", EXAMPLE, "--json", cwd=tmp_path, env={"GESTAN_MDP": password})
@@ -127,7 +131,7 @@ def test_lock_wait_is_bounded_then_retry_works(tmp_path, base):
     """Busy base: the integration waits `attente_verrou_s`, not the server's own default (50 s in MariaDB,
     forever in PostgreSQL, 5 s in SQLite), then says so; the retry works."""
     wait_s = 6
-    (tmp_path / "amazon_addin.toml").write_text(f"attente_verrou_s = {wait_s}\n", encoding="utf-8")
+    (tmp_path / "amazon_addin.toml").write_text(f"attente_verrou_s = {wait_s}\n" + NO_VIES, encoding="utf-8")
     before = base.dump()
     release = _hold_lock(base)
     try:

@@ -36,7 +36,8 @@ def test_stock_and_invoice(udfs, tmp_path):
     assert module.GESTAN_STOCK("  ") is None
     assert module.GESTAN_FACTURE("405-1000001-0000001") == ""
     subprocess.run([sys.executable, "-m", "amazon_addin", "integrer", str(ROOT / "examples" / "commandes.txt"),
-                    "--db", f"sqlite:///{db}"], check=True, capture_output=True)
+                    "--db", f"sqlite:///{db}", "--config", str(ROOT / "tests" / "settings" / "fixed-dates.toml")],
+                   check=True, capture_output=True)
     assert module.GESTAN_FACTURE("405-1000001-0000001") == "FA2026000001"
     assert module.GESTAN_STOCK("TASSE-01") == 3
 

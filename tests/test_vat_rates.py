@@ -207,9 +207,11 @@ def test_each_member_state_maps_to_itself(code):
         ("BE", "1000", "BE"),        # a postcode rule of another country does not leak
         ("NL", "9711 AB", "NL"),
         ("GB", None, None),
-        ("GB", "BT1 1AA", None),
+        ("GB", "BT1 1AA", "XI"),     # Northern Ireland: EU rules for goods
+        ("GB", "bt94 9zz", "XI"),
+        ("GB", "BTX 1AA", None),     # not a Northern Irish postcode district
         ("UK", None, None),
-        ("XI", None, None),
+        ("XI", None, "XI"),
         ("CH", "1200", None),
         ("NO", None, None),
         ("US", "10001", None),
@@ -231,7 +233,7 @@ def test_vat_country_tolerates_a_missing_country():
     assert is_eu_vat_area(None) is False  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("country", ["GB", "CH", "US", "NO", "GP", "MQ", "RE", "GF", "YT", "XI", "", "EU"])
+@pytest.mark.parametrize("country", ["GB", "CH", "US", "NO", "GP", "MQ", "RE", "GF", "YT", "", "EU"])
 def test_rates_outside_the_area_raise(country):
     with pytest.raises(UnknownVatCountry):
         rates(country, date(2024, 1, 1))
@@ -243,6 +245,19 @@ def test_unknown_vat_country_is_a_value_error():
     assert issubclass(UnknownVatCountry, ValueError)
     with pytest.raises(ValueError, match="GB"):
         rates("GB", date(2024, 1, 1))
+
+
+def test_northern_ireland_has_the_uk_rates_but_is_not_one_of_the_27():
+    assert rates("XI", date(2024, 6, 1)) == R("20", "5") and standard_rate("xi", date(2026, 1, 1)) == 20
+    assert "XI" not in EU_VAT_COUNTRIES and is_eu_vat_area("GB", "BT7 1NN")
+
+
+def test_deemed_supplier_table():
+    gb, no, ch = (vat_rates.DEEMED_SUPPLIER[c] for c in ("GB", "NO", "CH"))
+    assert (gb.start, gb.currency, gb.limit, gb.per_item) == (date(2021, 1, 1), "GBP", Decimal("135"), False)
+    assert (no.currency, no.limit, no.per_item) == ("NOK", Decimal("3000"), True)
+    assert (ch.start, ch.limit, ch.standard_rate) == (date(2025, 1, 1), None, Decimal("8.1"))
+    assert not set(vat_rates.DEEMED_SUPPLIER) & EU_VAT_COUNTRIES
 
 
 @pytest.mark.parametrize("day", [date(2017, 1, 1), date(2020, 8, 1), date(2026, 12, 31)])

@@ -327,6 +327,15 @@ def preview_rows(result: Verification) -> list[list]:
                         float(line.ttc), float(line.rate)])
         out.append([None, None, f"Total {o.currency} — facture du {o.invoice_date.strftime('%d/%m/%Y')}", None, None,
                     float(o.total_ht), float(o.total_tva), float(o.total_ttc), None])
+        euros = o.euros()
+        if o.currency != "EUR" and euros is not None:  # the books are in euros: what this invoice weighs there
+            out.append([None, None, f"En euros — taux BCE {format(o.taux_change.normalize(), 'f')} {o.currency} "
+                        f"pour 1 EUR, vente du {o.sale_date.strftime('%d/%m/%Y')}", None, None,
+                        float(euros[0]), float(euros[1]), float(euros[2]), None])
+        regime = f"Régime {o.regime}" + (f" — {o.mention}" if o.mention else "")
+        if o.taxe_marketplace:
+            regime += f" — TVA collectée par Amazon : {format(o.taxe_marketplace, 'f')} {o.currency}"
+        out.append([None, None, regime, None, None, None, None, None, None])
         out.append([None] * 9)
     return [r + [None] * (9 - len(r)) for r in out]  # xlwings refuses jagged 2D lists
 

@@ -52,5 +52,5 @@ def read_facts(settings, table):
 
     engine, schema = open_gestan(settings, read_only=True)
     with speaking(engine), engine.connect() as conn:
-        require_schema(conn, schema)
+        require_schema(conn, schema, reading=True)
         return load_facts(conn, schema, table, settings)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy.schema import CreateColumn
 
 from ..errors import SettingsError
 from .schema import Schema
@@ -80,10 +81,17 @@ def reflect(conn, schema: Schema) -> Reflected:
     return out
 
 
-def require_schema(conn, schema: Schema) -> Reflected:
-    """Stop before reading or writing when the base lacks a mapped name (Vérifier --db, Intégrer)."""
+def require_schema(conn, schema: Schema, reading: bool = False) -> Reflected:
+    """Stop before reading or writing when the base lacks a mapped name (Vérifier --db, Intégrer). `reading`:
+    Vérifier reads a base of an older version as it is, without the nullable columns `init-db` would add."""
     found = reflect(conn, schema)
-    if found.gaps:
+    gaps = [g for g in found.gaps if not (reading and _upgradable(schema, g))]
+    if gaps and all(_upgradable(schema, g) for g in gaps):
+        names = ", ".join(f"{g.table}.{g.column}" for g in gaps)
+        raise SettingsError(f"La base Gestan n'a pas les colonnes de cette version ({names}) : lancez "
+                            "« amazon-addin init-db », qui les ajoute sans rien modifier d'autre.")
+    if gaps:
+        found = Reflected(gaps, found.lengths)
         more = f" ({len(found.gaps)} écarts : « amazon-addin check-db » les liste tous)" if len(found.gaps) > 1 else ""
         first = found.gaps[0]
         fix = "" if first.found else " ; « amazon-addin init-db » crée ce qui manque"
@@ -91,9 +99,19 @@ def require_schema(conn, schema: Schema) -> Reflected:
     return found
 
 
+def _upgradable(schema: Schema, gap: Gap) -> bool:
+    """A column this version added, nullable, that `init-db` adds to an older base (no other spelling there)."""
+    if gap.column is None or gap.found is not None:
+        return False
+    table = next((t for _ref, t in schema.tables() if t.name == gap.table), None)
+    col = next((c for c in table.columns if c.name == gap.column), None) if table is not None else None
+    return col is not None and col.nullable and not col.primary_key
+
+
 @dataclass
 class InitReport:
     tables_created: list[str] = field(default_factory=list)
+    columns_added: list[str] = field(default_factory=list)  # "table.column", real names
     rows_added: list[str] = field(default_factory=list)
 
 
@@ -107,9 +125,11 @@ def init_db(engine, schema: Schema, settings, demo: bool = False) -> InitReport:
         # Before any DDL (MariaDB commits each CREATE TABLE); tables to create will have the declared lengths.
         check_settings_fit(schema, settings, found.lengths)
         missing = {g.table for g in found.gaps if g.column is None}
+        existing = {t.name for _ref, t in schema.tables()} - missing
         tables = [t for _ref, t in schema.tables() if t.name in missing]
         report.tables_created = [t.name for t in tables]
         schema.metadata.create_all(conn, tables=tables, checkfirst=False)
+        report.columns_added = add_missing_columns(conn, schema, existing)
         if demo and conn.execute(select(func.count()).select_from(schema.factures)).scalar():
             raise SettingsError("La base contient déjà des factures : --demo ne s'applique qu'à une base neuve.")
         _default_rows(conn, schema, settings, demo, report)
@@ -148,6 +168,26 @@ def _default_rows(conn, schema: Schema, settings, demo: bool, report: InitReport
         if conn.execute(q).first() is None:
             conn.execute(insert(cp).values(pays=country, code_postal=postcode, ville=city))
             report.rows_added.append(f"code postal {country} {postcode} {city}")
+
+
+def add_missing_columns(conn, schema: Schema, existing: set[str]) -> list[str]:
+    """A base made by an older version gains this version's nullable columns (SPEC §7: `init-db` creates only
+    what is missing and never drops or changes anything). A missing NOT NULL column is left for check-db to
+    report: adding one would need a value for the rows already there."""
+    insp = inspect(conn)
+    preparer = conn.dialect.identifier_preparer
+    added = []
+    for _ref, table in schema.tables():
+        if table.name not in existing:
+            continue  # created whole just now
+        have = {c["name"].casefold() for c in insp.get_columns(table.name)}
+        for col in table.columns:
+            if col.name.casefold() in have or not col.nullable or col.primary_key:
+                continue
+            ddl = CreateColumn(col).compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {ddl}"))
+            added.append(f"{table.name}.{col.name}")
+    return added
 
 
 def check_db(engine, schema: Schema) -> list[Gap]:

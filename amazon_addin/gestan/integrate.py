@@ -6,7 +6,6 @@ import getpass
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import insert, select, text, update
@@ -15,7 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from .. import invoicing
 from ..checks import Verification, verify_table
 from ..errors import SettingsError
-from ..facts import ProductFact, counter_name, fold_city, render_number
+from ..facts import ProductFact, counter_name, render_number
+from ..orders import fingerprints
 from ..reader import Table
 from .connect import describe_error, display_url
 from .schema import Schema
@@ -91,8 +91,9 @@ def take_lock(conn, schema: Schema, lock_wait_s: int = 30) -> None:
 
 
 def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name: str, sha256: str,
-                    user: str | None = None, fail_before_commit=None) -> Summary:
-    """Check then write, all inside one transaction holding the integration lock."""
+                    user: str | None = None, fail_before_commit=None, vies=None, today=None) -> Summary:
+    """Check then write, all inside one transaction holding the integration lock. `vies` and `today` as for
+    `verify_table`."""
     from .. import audit
 
     user = user or _os_user()
@@ -104,7 +105,7 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
             take_lock(conn, schema, settings.attente_verrou_s)
             check_settings_rows(conn, schema, settings)
             facts = load_facts(conn, schema, table, settings)
-            verification = verify_table(table, settings, facts, predictions=False)
+            verification = verify_table(table, settings, facts, predictions=False, vies=vies, today=today)
             if verification.has_errors:
                 raise Blocked(verification)
             summary = _write(conn, schema, settings, verification, facts, file_name, sha256, user)
@@ -142,147 +143,203 @@ def _os_user() -> str:
         return "inconnu"
 
 
+@dataclass
+class _Run:
+    """One integration's state, shared by the named steps of `_write`."""
+
+    conn: object
+    s: Schema
+    settings: object
+    verification: Verification
+    facts: object
+    file_name: str
+    sha256: str
+    user: str
+    summary: Summary
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(tzinfo=None))
+    orders: list = field(default_factory=list)  # the new orders, in numbering order
+    plan: invoicing.Plan | None = None
+    integration_id: int | None = None
+    keys: dict = field(default_factory=dict)  # order id → customer key
+    customer_ids: dict = field(default_factory=dict)  # customer key → id
+    counters: dict = field(default_factory=dict)  # counter name → last sequence used
+    numbers: dict = field(default_factory=dict)  # order id → invoice number
+    invoice_ids: dict = field(default_factory=dict)  # invoice number → id
+    sold: dict = field(default_factory=dict)  # product code → [quantity, [order ids]]
+
+
 def _write(conn, schema: Schema, settings, verification: Verification, facts, file_name: str, sha256: str,
            user: str) -> Summary:
-    s = schema
-    summary = Summary(verification=verification)
-    new_orders = []
-    for o in verification.orders:
-        if o.order_id in facts.integrated:
-            summary.skipped.append({"commande": o.order_id, "numero": facts.integrated[o.order_id]})
-        else:
-            new_orders.append(o)
-    summary.skipped.sort(key=lambda d: d["commande"])
-    new_orders = invoicing.numbering_order(new_orders)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    integration_id = conn.execute(insert(s.integrations_amazon).values(
-        utilisateur=user[:100], date=now, fichier=file_name[:250], sha256=sha256, nb_factures=len(new_orders)
-    )).inserted_primary_key[0]
-    summary.integration_id = integration_id
-    if not new_orders:
-        return summary
+    """The transaction's steps, in order; each one reads and fills the run's small context."""
+    run = _Run(conn, schema, settings, verification, facts, file_name, sha256, user, Summary(verification=verification))
+    _split_new_from_skipped(run)
+    _audit_row(run)
+    if run.orders:
+        run.plan = invoicing.plan(run.orders, facts, settings)
+        for step in (_customers, _products, _numbers, _invoices, _lines_and_stock, _journal, _counters,
+                     _postal_codes, _alerts):
+            step(run)
+    return run.summary
 
-    # Customers: found by key, else created once per key.
-    keys = {o.order_id: invoicing.customer_key(o) for o in new_orders}
-    customer_ids: dict[str, int] = {}
-    for part in chunks(sorted(set(keys.values()))):
-        for row in conn.execute(select(s.clients.c.id, s.clients.c.cle).where(s.clients.c.cle.in_(part))):
-            customer_ids[row.cle] = row.id
-    new_customers = {}
-    for o in new_orders:
-        key = keys[o.order_id]
-        if key in customer_ids or key in new_customers:
+
+def _split_new_from_skipped(run: _Run) -> None:
+    """Orders already in Gestan (changed or not) and orders Amazon invoiced are skipped, each counted once
+    (SPEC §7: `orders_skipped` counts every skipped order); the others get numbers in (date, instant, id) order."""
+    facts, v = run.facts, run.verification
+    for oid in v.groups:
+        if oid in facts.integrated:
+            run.summary.skipped.append({"commande": oid, "numero": facts.integrated[oid]})
+        elif oid in v.amazon_invoiced:
+            run.summary.skipped.append({"commande": oid, "numero": None})
+    run.summary.skipped.sort(key=lambda d: d["commande"])
+    run.orders = invoicing.numbering_order([o for o in v.orders if o.order_id not in facts.integrated])
+
+
+def _audit_row(run: _Run) -> None:
+    run.integration_id = run.conn.execute(insert(run.s.integrations_amazon).values(
+        utilisateur=run.user[:100], date=run.now, fichier=run.file_name[:250], sha256=run.sha256,
+        nb_factures=len(run.orders))).inserted_primary_key[0]
+    run.summary.integration_id = run.integration_id
+
+
+def _customers(run: _Run) -> None:
+    """Found by key, else created once per key; existing customers are never overwritten."""
+    conn, clients = run.conn, run.s.clients
+    run.keys = {o.order_id: invoicing.customer_key(o) for o in run.orders}
+    for part in chunks(sorted(set(run.keys.values()))):
+        for row in conn.execute(select(clients.c.id, clients.c.cle).where(clients.c.cle.in_(part))):
+            run.customer_ids[row.cle] = row.id
+    new = {}
+    for o in run.orders:
+        key = run.keys[o.order_id]
+        if key in run.customer_ids or key in new:
             continue
         b = o.billing
-        new_customers[key] = {
+        new[key] = {
             "cle": key, "nom": b.name or o.buyer_name or o.shipping.name, "societe": o.company or None,
             "adresse1": b.line1, "adresse2": b.line2 or None, "code_postal": b.postcode, "ville": b.city,
             "region": b.region or None, "pays": b.country or o.shipping.country,
             "telephone": o.buyer_phone or b.phone or o.shipping.phone or None, "email": o.buyer_email or None,
             "tva_intracom": o.vat_number or None}
-    if new_customers:
+    if new:
         # One executemany, then the ids read back by the unique key: no RETURNING or last-id needed, and
         # exact even if Gestan itself inserts customers meanwhile.
-        conn.execute(insert(s.clients), list(new_customers.values()))
-        customer_ids.update(_ids_by(conn, s.clients.c.id, s.clients.c.cle, list(new_customers)))
-    summary.customers_created = len(new_customers)
+        conn.execute(insert(clients), list(new.values()))
+        run.customer_ids.update(_ids_by(conn, clients.c.id, clients.c.cle, list(new)))
+    run.summary.customers_created = len(new)
 
-    # Products: unknown skus created in the default family, at the rate their first line carries.
-    new_products = {}
-    for o in new_orders:
-        for line in o.lines:
-            if line.kind == "item" and line.product_code not in facts.products and \
-                    line.product_code not in new_products:
-                new_products[line.product_code] = {
-                    "code": line.product_code, "libelle": line.label, "famille": settings.famille_produits,
-                    "taux_tva": line.rate, "prix_ttc": (line.ttc / line.quantity).quantize(Decimal("0.01")),
-                    "gere_stock": False, "stock": 0, "stock_alerte": 0}
-    if new_products:
-        conn.execute(insert(s.produits), list(new_products.values()))
-        for p in new_products.values():
-            facts.products[p["code"]] = ProductFact(p["code"], p["libelle"], p["taux_tva"], False, 0, 0)
-    summary.products_created = len(new_products)
-    summary.new_products = [{"code": p["code"], "libelle": p["libelle"]} for p in new_products.values()]
 
-    # Numbers: one counter row per rendered prefix, read under the lock, gap-free.
-    counters: dict[str, int] = {}
-    numbers: dict[str, str] = {}
-    for o in new_orders:
-        name = counter_name(settings.format_numero, o.invoice_date)
-        if name not in counters:
-            row = conn.execute(select(s.compteurs.c.valeur).where(s.compteurs.c.nom == name)
-                               .with_for_update()).first()
+def _products(run: _Run) -> None:
+    """Unknown skus, as `invoicing.plan` announced them to Vérifier."""
+    made = run.plan.products
+    if made:
+        run.conn.execute(insert(run.s.produits), [p.to_row() for p in made.values()])
+        for p in made.values():
+            run.facts.products[p.code] = ProductFact(p.code, p.libelle, p.taux_tva, False, 0, 0)
+    run.summary.products_created = len(made)
+    run.summary.new_products = [{"code": p.code, "libelle": p.libelle} for p in made.values()]
+
+
+def _numbers(run: _Run) -> None:
+    """One counter row per rendered prefix, read under the lock, gap-free."""
+    c, fmt = run.s.compteurs, run.settings.format_numero
+    for o in run.orders:
+        name = counter_name(fmt, o.invoice_date)
+        if name not in run.counters:
+            row = run.conn.execute(select(c.c.valeur).where(c.c.nom == name).with_for_update()).first()
             if row is None:
-                conn.execute(insert(s.compteurs).values(nom=name, valeur=0))
-                counters[name] = 0
-            else:
-                counters[name] = int(row.valeur)
-        counters[name] += 1
-        numbers[o.order_id] = render_number(settings.format_numero, o.invoice_date, counters[name])
+                run.conn.execute(insert(c).values(nom=name, valeur=0))
+            run.counters[name] = 0 if row is None else int(row.valeur)
+        run.counters[name] += 1
+        run.numbers[o.order_id] = render_number(fmt, o.invoice_date, run.counters[name])
 
-    invoices = []
-    for o in new_orders:
-        ship = o.shipping
-        invoices.append({
-            "numero": numbers[o.order_id], "date": o.invoice_date, "client_id": customer_ids[keys[o.order_id]],
-            "canal": o.channel, "commande": o.order_id, "devise": o.currency, "total_ht": o.total_ht,
-            "total_tva": o.total_tva, "total_ttc": o.total_ttc, "livraison_nom": ship.name,
-            "livraison_adresse1": ship.line1, "livraison_adresse2": ship.line2 or None,
-            "livraison_code_postal": ship.postcode, "livraison_ville": ship.city,
-            "livraison_region": ship.region or None, "livraison_pays": ship.country,
-            "livraison_telephone": ship.phone or None, "instructions": o.instructions or None,
-            "commande_pro": o.b2b, "bon_commande": o.po_number or None})
-    conn.execute(insert(s.factures), invoices)
-    invoice_ids = _ids_by(conn, s.factures.c.id, s.factures.c.numero, [i["numero"] for i in invoices])
 
-    lines, movements, journal = [], [], []
-    sold: dict[str, list] = {}
-    for o in new_orders:
-        numero = numbers[o.order_id]
-        facture_id = invoice_ids[numero]
+def _invoice_row(o, numero: str, client_id: int) -> dict:
+    """The invoice as issued: what the law wants printed is kept on it (SPEC §7 "Integration")."""
+    ship, bill, vies = o.shipping, o.billing, o.vies
+    euros = o.euros()
+    return {
+        "numero": numero, "date": o.invoice_date, "client_id": client_id, "canal": o.channel, "commande": o.order_id,
+        "devise": o.currency, "total_ht": o.total_ht, "total_tva": o.total_tva, "total_ttc": o.total_ttc,
+        "livraison_nom": ship.name, "livraison_adresse1": ship.line1, "livraison_adresse2": ship.line2 or None,
+        "livraison_code_postal": ship.postcode, "livraison_ville": ship.city, "livraison_region": ship.region or None,
+        "livraison_pays": ship.country, "livraison_telephone": ship.phone or None,
+        "instructions": o.instructions or None, "commande_pro": o.b2b, "bon_commande": o.po_number or None,
+        "taux_change": o.taux_change, "date_vente": o.sale_date, "expedie_par_amazon": False, "regime": o.regime,
+        "mention_tva": o.mention, "tva_client": o.vat_number or None, "facturation_nom": bill.name,
+        "facturation_adresse1": bill.line1, "facturation_adresse2": bill.line2 or None,
+        "facturation_code_postal": bill.postcode, "facturation_ville": bill.city,
+        "facturation_pays": bill.country or ship.country, "taxe_marketplace": o.taxe_marketplace,
+        "total_ht_eur": euros[0], "total_tva_eur": euros[1], "total_ttc_eur": euros[2],
+        "vies_date": vies.checked_at if vies else None, "vies_reference": vies.reference if vies else None}
+
+
+def _invoices(run: _Run) -> None:
+    rows = [_invoice_row(o, run.numbers[o.order_id], run.customer_ids[run.keys[o.order_id]]) for o in run.orders]
+    run.conn.execute(insert(run.s.factures), rows)
+    run.invoice_ids = _ids_by(run.conn, run.s.factures.c.id, run.s.factures.c.numero, [r["numero"] for r in rows])
+
+
+def _lines_and_stock(run: _Run) -> None:
+    """Every line; for stock-managed products one outgoing movement per line, then one atomic decrement per
+    product (negative stock is allowed)."""
+    lines, movements = [], []
+    for o in run.orders:
+        numero = run.numbers[o.order_id]
+        facture_id = run.invoice_ids[numero]
         for rang, line in enumerate(o.lines, start=1):
             lines.append({"facture_id": facture_id, "rang": rang, "produit_code": line.product_code,
                           "libelle": line.label, "quantite": line.quantity, "prix_unitaire_ht": line.unit_ht,
                           "montant_ht": line.ht, "montant_tva": line.tva, "montant_ttc": line.ttc,
                           "taux_tva": line.rate})
-            product = facts.products.get(line.product_code)
+            product = run.facts.products.get(line.product_code)
             if line.kind == "item" and product is not None and product.gere_stock:
                 movements.append({"produit_code": line.product_code, "date": o.invoice_date,
                                   "quantite": -line.quantity, "facture_id": facture_id,
                                   "libelle": f"Facture {numero} (Amazon {o.order_id})"})
-                entry = sold.setdefault(line.product_code, [0, []])
+                entry = run.sold.setdefault(line.product_code, [0, []])
                 entry[0] += line.quantity
                 if o.order_id not in entry[1]:
                     entry[1].append(o.order_id)
-        journal.append({"commande": o.order_id, "canal": o.channel, "facture_id": facture_id,
-                        "integration_id": integration_id, "fichier": file_name[:250], "date_import": now})
-        summary.invoices.append({"commande": o.order_id, "numero": numero})
-        for number in o.rows:
-            summary.rows_invoice[number] = numero
-    conn.execute(insert(s.lignes_facture), lines)
+    run.conn.execute(insert(run.s.lignes_facture), lines)
     if movements:
-        conn.execute(insert(s.mouvements_stock), movements)
-        p = s.produits
-        for code, (qty, _) in sold.items():  # atomic decrement: negative stock is allowed
-            conn.execute(update(p).where(p.c.code == code).values(stock=p.c.stock - qty))
-    summary.stock_movements = len(movements)
-    conn.execute(insert(s.imports_amazon), journal)
-    for name, value in counters.items():
-        conn.execute(update(s.compteurs).where(s.compteurs.c.nom == name).values(valeur=value))
+        run.conn.execute(insert(run.s.mouvements_stock), movements)
+        p = run.s.produits
+        for code, (qty, _) in run.sold.items():
+            run.conn.execute(update(p).where(p.c.code == code).values(stock=p.c.stock - qty))
+    run.summary.stock_movements = len(movements)
 
-    # Postal codes: each (country, postcode, city) of a delivery or billing address, once.
-    new_places = {}
-    for o in new_orders:
-        for a in (o.shipping, o.billing):
-            if a.country and a.postcode and a.city:
-                folded = (a.country.upper(), a.postcode.strip(), fold_city(a.city))
-                if folded not in facts.postal and folded not in new_places:
-                    new_places[folded] = {"pays": a.country.upper(), "code_postal": a.postcode.strip(),
-                                          "ville": a.city.strip()}
-    if new_places:
-        conn.execute(insert(s.codes_postaux), list(new_places.values()))
-    summary.postal_codes_added = len(new_places)
-    summary.new_postal_codes = list(new_places.values())
 
-    summary.alerts = invoicing.stock_alerts({k: (v[0], v[1]) for k, v in sold.items()}, facts.products)
-    return summary
+def _journal(run: _Run) -> None:
+    """One journal row per invoice, with the fingerprint that tells a changed order when it comes back."""
+    journal = []
+    v = run.verification
+    kept = fingerprints(v.cols, {o.order_id: v.groups[o.order_id] for o in run.orders})
+    for o in run.orders:
+        numero = run.numbers[o.order_id]
+        journal.append({"commande": o.order_id, "canal": o.channel, "facture_id": run.invoice_ids[numero],
+                        "integration_id": run.integration_id, "fichier": run.file_name[:250],
+                        "date_import": run.now, "empreinte": kept[o.order_id]})
+        run.summary.invoices.append({"commande": o.order_id, "numero": numero})
+        for number in o.rows:
+            run.summary.rows_invoice[number] = numero
+    run.conn.execute(insert(run.s.imports_amazon), journal)
+
+
+def _counters(run: _Run) -> None:
+    c = run.s.compteurs
+    for name, value in run.counters.items():
+        run.conn.execute(update(c).where(c.c.nom == name).values(valeur=value))
+
+
+def _postal_codes(run: _Run) -> None:
+    """Each new (country, postcode, city) of a delivery or billing address, as `invoicing.plan` announced."""
+    places = run.plan.places
+    if places:
+        run.conn.execute(insert(run.s.codes_postaux), [p.to_row() for p in places.values()])
+    run.summary.postal_codes_added = len(places)
+    run.summary.new_postal_codes = [p.to_row() for p in places.values()]
+
+
+def _alerts(run: _Run) -> None:
+    run.summary.alerts = invoicing.stock_alerts({k: (v[0], v[1]) for k, v in run.sold.items()}, run.facts.products)

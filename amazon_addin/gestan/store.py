@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, inspect, select
+from sqlalchemy.exc import NoSuchTableError
 
-from ..errors import SettingsError
-from ..facts import GestanFacts, ProductFact, counter_name, fold_city, longest_number
 from datetime import date
 
-from .. import values
+from .. import targets, values
+from ..errors import SettingsError
+from ..facts import GestanFacts, ProductFact, counter_name, longest_number, place_key
 from .schema import Schema
 
 CHUNK = 500  # IN lists stay well under every server's parameter limit
@@ -33,6 +34,8 @@ def _texts(table, name: str) -> list[str]:
 def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
     """Only the rows the export can touch: its skus, its order ids, its countries' postcodes."""
     facts = GestanFacts()
+    facts.lengths, missing = reflect_lengths(conn, schema)
+    facts.missing_columns = missing
     p, j, cp, f = schema.produits, schema.imports_amazon, schema.codes_postaux, schema.factures
     skus = _texts(table, "sku") + [settings.produit_port, settings.produit_remise, settings.produit_emballage]
     for part in chunks(sorted(set(skus))):
@@ -42,16 +45,42 @@ def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
                 row.code, row.libelle or "", None if row.taux_tva is None else Decimal(row.taux_tva),
                 bool(row.gere_stock), int(row.stock or 0), int(row.stock_alerte or 0))
     ids = _texts(table, "order-id")
+    # A base not yet upgraded by init-db has no fingerprints: its orders are simply "already integrated".
+    kept = j.c.empreinte if ("imports_amazon", "empreinte") not in missing else None
     for part in chunks(ids):
-        q = select(j.c.commande, f.c.numero).select_from(j.outerjoin(f, j.c.facture_id == f.c.id)) \
-            .where(j.c.commande.in_(part))
+        q = select(j.c.commande, f.c.numero, *([kept] if kept is not None else [])) \
+            .select_from(j.outerjoin(f, j.c.facture_id == f.c.id)).where(j.c.commande.in_(part))
         for row in conn.execute(q):
             facts.integrated[row.commande] = row.numero or "?"
+            facts.fingerprints[row.commande] = row.empreinte if kept is not None else None
     countries = sorted({c.upper() for c in _texts(table, "ship-country") + _texts(table, "bill-country")})
     for part in chunks(countries):
         for row in conn.execute(select(cp.c.pays, cp.c.code_postal, cp.c.ville).where(cp.c.pays.in_(part))):
-            facts.postal.add((row.pays.upper(), row.code_postal.strip(), fold_city(row.ville)))
+            facts.postal.add(place_key(row.pays, row.code_postal, row.ville))
     return _last_dates(conn, schema, facts, settings)
+
+
+def reflect_lengths(conn, schema: Schema) -> tuple[dict, list[tuple[str, str]]]:
+    """The real base's text lengths of the columns an export is written to, and the (reference table, column)
+    pairs it lacks. A text type without a length (TEXT, CLOB) is unbounded."""
+    insp = inspect(conn)
+    lengths: dict[tuple[str, str], int | None] = {}
+    missing: list[tuple[str, str]] = []
+    wanted = {t for cols in targets.WRITTEN_TO.values() for t, _ in cols} | {"imports_amazon", "factures"}
+    for ref, table in schema.tables():
+        if ref not in wanted:
+            continue
+        try:
+            real = {c["name"].casefold(): c["type"] for c in insp.get_columns(table.name)}
+        except NoSuchTableError:
+            continue  # check-db says so; the statements that need it will fail in French
+        for col in table.columns:
+            found = real.get(col.name.casefold())
+            if found is None:
+                missing.append((ref, col.key))
+            elif (ref, col.key) in targets.TEXT_LENGTHS:
+                lengths[(ref, col.key)] = getattr(found, "length", None) if isinstance(found, String) else None
+    return lengths, missing
 
 
 def _last_dates(conn, schema: Schema, facts: GestanFacts, settings) -> GestanFacts:

@@ -1,0 +1,149 @@
+"""Vérifier's checks of amounts and rows (SPEC §7 "Money and VAT", "Integration"): tax sanity, duplicate rows,
+text lengths, orders Amazon invoiced. A mixin of `checks._Checker`, whose typed columns (`self.cols`) and
+`self.add` it uses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from . import booking as B
+from . import columns as C
+from . import findings as F
+from . import targets, values
+from . import vat as V
+from . import vat_rates
+
+_NO_RATE = (Decimal(0),)
+
+
+class RowChecks:
+    def tax_sanity(self) -> None:
+        """Before anything else is computed from a tax (SPEC §7): HT given and tax empty gives the tax; a tax
+        at or above its TTC, negative, or beyond any legal rate is an error on the tax cell, suggesting the
+        tax at the destination's standard rate."""
+        cols, n, s = self.cols, len(self.rows), self.s
+        none = [None] * n
+        qty_c = cols.get("quantity-purchased", none)
+        country_c, postcode_c = cols.get("ship-country", none), cols.get("ship-postal-code", none)
+        when_c = cols.get("purchase-date", none)
+        days = {w: w.astimezone(s.zone).date() for w in set(when_c) if w is not None}
+        undated = date.today()
+        for ttc_c, tax_c, ht_c, per_qty in C.AMOUNT_PAIRS:
+            if ttc_c not in cols:
+                continue
+            prices, hts = cols[ttc_c], cols.get(ht_c, none) if ht_c else none
+            taxes = cols.setdefault(tax_c, [None] * n)
+            for i, ttc in enumerate(prices):
+                if ttc is None:
+                    continue
+                tax = B.tax_from_ht(ttc, taxes[i], hts[i])
+                taxes[i] = tax
+                if tax is None:
+                    continue
+                qty = qty_c[i] if per_qty and qty_c[i] else 1
+                rates = _sanity_rates(country_c[i] or "", postcode_c[i] or "", days.get(when_c[i], undated))
+                case = B.tax_sanity(ttc, tax, qty, rates)
+                if case is not None:
+                    fixed = V.split_ttc(ttc, rates[0])[1]
+                    self.add(F.VatMismatch, i, tax_c, format(fixed, "f"), case=case, tva=V.fmt_money(tax),
+                             ttc=V.fmt_money(ttc), rate=V.fmt_rate(rates[0]), fixed=V.fmt_money(fixed),
+                             implied=V.fmt_rate(V.implied_rate(ttc, tax) or Decimal(0)))
+
+    def duplicates(self) -> None:
+        """(order-id, order-item-id) is unique (SPEC §7 "Integration"): an exact repeat is W_LIGNE_DOUBLE and
+        ignored; the same pair with other cells is E_LIGNE_DOUBLE; without an order-item-id, identical rows of
+        one order are E_LIGNE_DOUBLE (nothing tells a copy from a second, equal item)."""
+        ids = self.cols.get("order-id")
+        if ids is None:
+            return
+        items = self.cols.get("order-item-id", [None] * len(ids))
+        rows = self.t.rows
+        seen: dict[tuple, list[int]] = {}
+        cells: dict[int, tuple] = {}  # only rows whose key repeats are compared cell by cell
+
+        def cells_of(j: int) -> tuple:
+            return cells[j] if j in cells else cells.setdefault(j, _cells(rows[j]))
+
+        for i, (oid, item) in enumerate(zip(ids, items)):
+            if not oid:
+                continue
+            earlier = seen.setdefault((oid, item or None), [])
+            if not item:  # no item id: only a row identical to an earlier one of its order is a copy
+                first = next((j for j in earlier if cells_of(j) == cells_of(i)), None)
+            else:
+                first = earlier[0] if earlier else None
+            earlier.append(i)
+            if first is None:
+                continue
+            params = dict(order=oid, item=item or "", first_row=self.t.row_numbers[first])
+            if not item:
+                self.add(F.ConflictingRow, i, "order-id", case="no_item_id", **params)
+            elif cells_of(first) == cells_of(i):
+                self.add(F.DuplicateRow, i, "order-item-id", **params)
+                self.ignored[i] = True
+            else:
+                self.add(F.ConflictingRow, i, "order-item-id", case="different", **params)
+
+    def text_lengths(self, limits: dict[str, targets.Limit]) -> None:
+        """Text longer than its Gestan column (SPEC §7): W_TEXTE_TRONQUE suggesting the cut text, which is what
+        Intégrer then writes; a key (sku, order-id) is E_TROP_LONG instead. A database error is never the first
+        to notice."""
+        cols = self.cols
+        for name, limit in limits.items():
+            col = cols.get(name)
+            if col is None:
+                continue
+            long = {v for v in set(col) if type(v) is str and len(v) > limit.length}
+            for i, v in enumerate(col) if long else ():
+                if v in long:
+                    self._too_long(i, name, v, limit, v[:limit.length])
+        for first, second in targets.JOINED:
+            a, b = cols.get(first), cols.get(second)
+            limit = limits.get(first)
+            if a is None or b is None or limit is None:
+                continue
+            for i, (x, y) in enumerate(zip(a, b)):
+                if x and y and len(x) + 1 + len(y) > limit.length:
+                    self._too_long(i, second, y, limit, y[:max(0, limit.length - len(x) - 1)].rstrip())
+
+    def _too_long(self, i: int, name: str, value: str, limit: targets.Limit, cut: str) -> None:
+        params = dict(length=len(value), limit=limit.length, target=limit.target)
+        if limit.key:
+            self.add(F.TooLongKey, i, name, **params)
+        else:
+            self.add(F.TooLongText, i, name, cut, **params)
+            self.cols[name][i] = cut
+
+    def amazon_invoiced(self) -> set[str]:
+        """Orders Amazon invoiced itself (`is-amazon-invoiced`, SPEC §7): no second invoice, I_FACTURE_PAR_AMAZON."""
+        flags, ids = self.cols.get("is-amazon-invoiced"), self.cols.get("order-id")
+        if flags is None or ids is None:
+            return set()
+        out = set()
+        for i, (flag, oid) in enumerate(zip(flags, ids)):
+            if flag and oid:
+                out.add(oid)
+                self.add(F.InvoicedByAmazon, i, "is-amazon-invoiced", order=oid)
+        return out
+
+
+def _cells(row) -> tuple:
+    """A row's cells as text, trailing empties dropped: what "identical rows" compares."""
+    cells = [values.as_text(v).strip() if not values.is_blank(v) else "" for v in row]
+    while cells and not cells[-1]:
+        cells.pop()
+    return tuple(cells)
+
+
+@lru_cache(maxsize=4096)
+def _sanity_rates(country: str, postcode: str, day: date) -> tuple[Decimal, ...]:
+    """The rates a destination's taxes are checked against, standard first: its EU rates, a deemed-supplier
+    country's standard rate, else 0 % (an export)."""
+    area = vat_rates.vat_country(country, postcode)
+    if area is not None:
+        return vat_rates.rates(area, day)
+    deemed = vat_rates.DEEMED_SUPPLIER.get(country.strip().upper())
+    return (deemed.standard_rate,) if deemed is not None else _NO_RATE
