@@ -255,8 +255,8 @@ class _Checker:
                     "reprenez la valeur du rapport Amazon d'origine.")})
             if restored:
                 return ident, (F.BadIdentifier, ident, F.INFO, {"detail": (
-                    f"Identifiant « {shown if isinstance(raw, str) else format(raw, '.1f')} » converti en nombre "
-                    f"par Excel ; la valeur exacte « {ident} » a été rétablie.")})
+                    f"Identifiant « {shown} » converti en nombre par Excel ; la valeur exacte « {ident} » a été "
+                    "rétablie.")})
             return ident, None
         if name in C.BOOLEANS:
             try:

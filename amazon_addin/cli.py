@@ -120,7 +120,7 @@ def _verify_to_copy(args, settings):
     """The same functions as the ribbon, on a headless workbook saved as the annotated copy."""
     from .excel import addin as A
     from .excel import engine as E
-    from .ribbon import verify_book
+    from .ribbon import facts_reader, verify_book
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
@@ -132,9 +132,8 @@ def _verify_to_copy(args, settings):
     result = verify_book(book, settings)
     if result.notice:  # the command line keeps its contract: a named base that cannot be read is exit 3
         raise SettingsError(result.notice)
-    if args.appliquer:
-        A.apply_suggestions(book, result)
-        verify_book(book, settings)  # the copy shows what remains after the corrections
+    if args.appliquer:  # Corriger's own function: the copy shows what remains after the corrections
+        A.run_corriger(book, settings, facts_for=facts_reader(settings))
     try:
         book.save(str(out))
     except OSError as exc:

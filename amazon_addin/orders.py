@@ -144,10 +144,12 @@ class _Builder:
         if tax is None or (tax == 0 and ttc != 0):
             rate = V.derive_rate(wanted, rates)
             ht, tva = V.split_ttc(ttc, rate)
-            col = tax_col if tax is not None else ttc_col
+            # A suggestion replaces only the value it corrects: the derived VAT goes in the tax cell, never in
+            # the price; without a tax column the finding sits on the price, with nothing to write.
+            col, suggestion = (tax_col, format(tva, "f")) if tax_col in self.C else (ttc_col, None)
             self.notes.append(Note(row, col, F.VatComputed, {
                 "country": country, "rate": V.fmt_rate(rate), "tva": V.fmt_money(tva),
-                "ttc": V.fmt_money(ttc)}, suggestion=format(tva, "f")))
+                "ttc": V.fmt_money(ttc)}, suggestion=suggestion))
             return ht, tva, rate, True
         rate = V.snap(ttc, tax, qty, rates)
         if rate is None:
@@ -282,10 +284,13 @@ class _Builder:
                 ht, tva = V.split_ttc(part, k)
                 out.append(line(ht, tva, part, k, True))
         total_tva = sum((l.tva for l in out), ZERO)
-        col = "shipping-tax" if tax is not None else "shipping-price"
+        # The order's shipping VAT fits one cell only when one row carries the shipping, at one rate.
+        has_tax_col = "shipping-tax" in C
+        col = "shipping-tax" if has_tax_col else "shipping-price"
+        single = has_tax_col and len(keys) == 1 and sum(1 for p in prices if p) == 1
         self.notes.append(Note(row, col, F.VatComputed, {
             "country": country, "rate": "/".join(V.fmt_rate(k) for k in keys), "tva": V.fmt_money(total_tva),
-            "ttc": V.fmt_money(ttc)}, suggestion=format(total_tva, "f")))
+            "ttc": V.fmt_money(ttc)}, suggestion=format(total_tva, "f") if single else None))
         return out, ttc
 
 

@@ -622,3 +622,16 @@ def test_hiding_and_filtering_rows_moves_nothing(tmp_path):
     sheet.range("4:5").rows.hidden = True
     assert sheet.book.app.api.WorksheetFunction.Subtotal(103, sheet.range("A2:A5").api) == 2
     assert saved(sheet.book, tmp_path).active.row_dimensions[4].hidden
+
+
+def test_a_whole_column_format_is_one_call_and_new_cells_take_it(tmp_path):
+    sheet = xw.Book().sheets[0]
+    sheet.range("B2").value = "déjà là"
+    E.counter.reset()
+    sheet.range("A:B,D:D").number_format = "@"
+    assert E.counter.total == 2 and sheet.range("B2").number_format == "@"
+    sheet.range("A1:D1").raw_value = [["=1+1", "00123", "x", "=2+2"]]  # typed later, into Text columns
+    assert sheet.range("A1:D1").value == ["=1+1", "00123", "x", "=2+2"] and E.ENGINE.risky_writes == []
+    assert sheet.used_range.address == "$A$1:$D$2"  # a column's format does not grow the used range
+    ws = saved(sheet.book, tmp_path).active
+    assert (ws["A1"].value, ws["A1"].data_type) == ("=1+1", "s") and ws["C1"].number_format == "General"

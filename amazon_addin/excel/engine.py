@@ -65,8 +65,8 @@ Strings Excel would parse depending on its locale or version (decimals, dates, t
 leading `+`, `-` or `@`) are kept as text and listed in `ENGINE.risky_writes`: format such cells "@".
 
 Not emulated: formulas are never calculated (a formula cell reads back as its text); whole rows or
-columns (`"A:A"`, `sheet.cells`) can be cleared, uncoloured, sized, inserted, deleted and hidden, not
-read, filled or styled; other getters give the first cell's value on a mixed range; theme colours read as
+columns (`"A:A"`, `sheet.cells`) can be cleared, uncoloured, sized, inserted, deleted and hidden, whole
+columns formatted (the column's format, which new cells take, as in Excel), not read; other getters give the first cell's value on a mixed range; theme colours read as
 None (but the text colour); `Range.api` knows only AddComment and ClearComments, `App.api` only
 `WorksheetFunction.Subtotal` (3 and 103: COUNTA, of visible rows for 103); what xlwings' base classes
 leave unimplemented raises NotImplementedError; autofit changes no width (there is no layout engine).
@@ -149,7 +149,7 @@ class Counter:
         self.reset()
 
     def reset(self):
-        self.total, self.calls, self.by_name = 0, 0, {}
+        self.total, self.calls, self.by_name, self.cost_by_name = 0, 0, {}, {}
 
     @contextmanager
     def paused(self):
@@ -165,6 +165,7 @@ class Counter:
         self.calls += 1
         self.total += weight
         self.by_name[key] = self.by_name.get(key, 0) + 1
+        self.cost_by_name[key] = self.cost_by_name.get(key, 0) + weight
 
     def __repr__(self):
         return f"<Counter total={self.total} calls={self.calls}>"
@@ -347,6 +348,29 @@ class _WorksheetFunction:
         return float(total)
 
 
+class _NoteApi(_NoApi):
+    """`note.api`: the COM Comment; `Parent.Address` names its cell (two round trips)."""
+
+    def __init__(self, cell):
+        super().__init__("Note")
+        self._cell = cell
+
+    @property
+    def Parent(self):  # noqa: N802
+        counter._record("Note.api.Parent", 1)
+        return _CellRef(self._cell)
+
+
+class _CellRef:
+    def __init__(self, cell):
+        self._cell = cell
+
+    @property
+    def Address(self):  # noqa: N802
+        counter._record("Note.api.Parent.Address", 1)
+        return f"${get_column_letter(self._cell.column)}${self._cell.row}"
+
+
 # ----------------------------------------------------------------------------------------- ranges
 
 @_counted
@@ -374,8 +398,17 @@ class Range(bc.Range):
         return [cells[k] for k in self._coords() if k in cells]
 
     def _styled(self, apply):
-        for r, c in self._coords():
-            apply(self._sheet._cell(r, c))
+        ws = self._sheet._ws
+        for area in self._areas:
+            r1, c1, r2, c2 = area
+            if r1 == 1 and r2 == MAX_ROWS and c2 - c1 + 1 < MAX_COLS:  # whole columns: the column's own
+                for c in range(c1, c2 + 1):  # format (new cells take it), and every cell there already
+                    apply(ws.column_dimensions[get_column_letter(c)])
+                for cell in Range(self._sheet, [area])._existing():
+                    apply(cell)
+                continue
+            for r, c in Range(self._sheet, [area])._coords():
+                apply(self._sheet._cell(r, c))
 
     def _first_cell(self):
         return self._sheet._ws._cells.get(self._areas[0][:2])
@@ -609,7 +642,7 @@ class Note(bc.Note):
     def __init__(self, sheet, cell):
         self._sheet, self._cell = sheet, cell
 
-    api = property(lambda self: self._cell.comment)
+    api = property(lambda self: _NoteApi(self._cell))
     author = property(lambda self: self._cell.comment.author)
 
     @property
@@ -742,8 +775,12 @@ class Sheet(bc.Sheet):
     def clear_contents(self):
         self._whole().clear_contents()
 
-    def clear(self):  # values, formats and notes
+    def clear(self):  # values, formats and notes; columns and rows lose their formats, keep their sizes
         self._ws._cells.clear()
+        for dims in (self._ws.column_dimensions, self._ws.row_dimensions):
+            for dim in dims.values():
+                if dim.has_style:
+                    dim._style = copy(Cell(self._ws)._style)
 
     def autofit(self, axis=None):
         """No layout engine here: widths stay as they are."""
