@@ -599,7 +599,7 @@ def typed_suggestion(column: str, suggestion: str, settings: Settings):
     return suggestion, TEXT
 
 
-def write_fixes(sheet, block: list[list], fixes: dict) -> None:
+def write_fixes(sheet, fixes: dict) -> None:
     """`fixes`: (row, col) → (value, format). Formats in packed addresses, values one write per vertical run."""
     by_format: dict[str, list[str]] = defaultdict(list)
     for (r, c), (_, fmt) in fixes.items():
@@ -612,34 +612,60 @@ def write_fixes(sheet, block: list[list], fixes: dict) -> None:
         for _, run in itertools.groupby(enumerate(rows), key=lambda t: t[1] - t[0]):
             run = [r for _, r in run]
             put(sheet, marking.cell_name(run[0], c), [[fixes[(r, c)][0]] for r in run])
-    for (r, c), (value, _) in fixes.items():
-        row = block[r - 1]
-        row.extend([None] * (c + 1 - len(row)))
-        row[c] = value
+
+
+def suggested_fixes(result: Verification, block: list[list], settings: Settings) -> dict:
+    """(row, col) → (typed value, format) for each error's and warning's suggestion that changes its cell.
+    One value per cell: the order's own (already repaired) value wins over a cell's lone repair, which
+    would leave the order incoherent; then the worst finding's."""
+    fixes = {}
+    for f in sorted(result.findings, key=lambda f: (f.code != F.OrderMismatch.code, F.SEVERITY_RANK[f.severity])):
+        if not f.cell or f.suggestion is None or f.severity not in (F.ERROR, F.WARNING):
+            continue
+        pos = marking.cell_pos(f.cell)
+        r, c = pos
+        if pos in fixes:
+            continue
+        raw = block[r - 1][c] if c < len(block[r - 1]) else None
+        value = typed_suggestion(f.column, f.suggestion, settings)
+        if value[0] != raw:
+            fixes[pos] = value
+    return fixes
+
+
+CORRIGER_ROUNDS = 5  # a fix can reveal the next one (an order made coherent can now have its VAT derived)
 
 
 def run_corriger(book, settings: Settings, addin: bool = False, status=None, facts_for=None):
     """Corriger: every error's and warning's suggestion written into its own cell, typed, in blocks; the
-    old value kept in the cell's note; then one Vérifier of the sheet as corrected. Returns (n, result)."""
+    old value kept in the cell's note; then one Vérifier of the sheet as corrected. The suggestions a fix
+    reveals are found in memory first (checks cost no round trip), so Corriger twice is Corriger once.
+    Returns (cells written, result)."""
     p = Pass(book, settings, addin, status)
-    before = p.verify(facts_for)
-    fixes, originals = {}, {}
-    for f in before.findings:
-        if f.cell and f.suggestion is not None and f.severity in (F.ERROR, F.WARNING):
-            pos = marking.cell_pos(f.cell)
-            if pos in fixes:
-                continue
-            r, c = pos
-            raw = p.block[r - 1][c] if c < len(p.block[r - 1]) else None
-            value = typed_suggestion(f.column, f.suggestion, settings)
-            if value[0] == raw:
-                continue
-            fixes[pos], originals[pos] = value, values.as_text(raw)
+    result = p.verify(facts_for)
+    original = [list(r) for r in p.block]
+    fixes: dict = {}
+    for _ in range(CORRIGER_ROUNDS):
+        more = suggested_fixes(result, p.block, settings)
+        if not more:
+            break
+        for (r, c), (value, _) in more.items():
+            row = p.block[r - 1]
+            row.extend([None] * (c + 1 - len(row)))
+            row[c] = value
+        fixes.update(more)
+        p.rebuild()
+        result = p.verify(facts_for)
+    originals = {}
+    for (r, c) in list(fixes):
+        before = original[r - 1][c] if r - 1 < len(original) and c < len(original[r - 1]) else None
+        if fixes[(r, c)][0] == before:
+            del fixes[(r, c)]  # changed, then changed back
+        else:
+            originals[(r, c)] = values.as_text(before)
     if fixes:
         p.status(f"Corriger : {plural(len(fixes), 'cellule')}…")
-        write_fixes(p.sheet, p.block, fixes)
-        p.rebuild()
-    result = p.verify(facts_for) if fixes else before
+        write_fixes(p.sheet, fixes)
     p.mark(result, originals)
     p.publish(result)
     return len(fixes), result
