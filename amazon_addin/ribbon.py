@@ -33,8 +33,13 @@ def _target_book(book=None):
     return book if book is not None else xw.Book.caller()
 
 
-def _entry(func):
-    """Common frame: screen updating off, status bar, errors as one French message box."""
+def _entry(func, writes_orders: bool = True):
+    """Common frame: screen updating and events off, status bar, errors as one French message box.
+    Calculation is manual too for buttons that write the order sheet (its cells may feed the user's
+    formulas); Vérifier writes only the add-in's own sheets and marks, and Excel recalculates anyway when
+    calculation is set back to automatic."""
+    if not callable(func):
+        return lambda f: _entry(f, writes_orders=func)
 
     @functools.wraps(func)
     def wrapper(addin: bool = False, book=None, **kwargs):
@@ -49,7 +54,10 @@ def _entry(func):
 
         audit.setup()
         try:
-            with app.properties(screen_updating=False, calculation="manual", enable_events=False):
+            quiet = dict(screen_updating=False, enable_events=False)
+            if writes_orders:
+                quiet["calculation"] = "manual"
+            with app.properties(**quiet):
                 message = func(book, addin=addin, status=status, **kwargs)
         except AddinError as exc:
             message = exc.message
@@ -136,7 +144,7 @@ def charger(book, addin=False, status=None, path: str | None = None):
             "Cliquez sur Vérifier pour contrôler le fichier.")
 
 
-@_entry
+@_entry(False)
 def verifier(book, addin=False, status=None):
     settings = settings_for(book)
     result = verify_book(book, settings, addin, status)

@@ -462,7 +462,7 @@ class Pass:
         result.notice = notice
         return result
 
-    def mark(self, result: Verification, new_fixes: dict | None = None) -> None:
+    def mark(self, result: Verification, new_fixes: dict | None = None, writes: dict | None = None) -> None:
         old = self.registry.sheets.get(self.name) or self._adopt()
         tracked = marking.track(old, self.block, self.table.header_row,
                                 probe=lambda cell: marking.probe_note(self.sheet, cell),
@@ -473,6 +473,8 @@ class Pass:
             fixes.setdefault(pos, original)  # a cell corrected twice keeps its first value
         width = self.width
         want, blue = wanted(result, fixes, width)
+        for pos, value in (writes or {}).items():
+            want.setdefault(pos, marking.Want(GREEN, None)).value = value
         state = marking.apply(self.sheet, tracked.state, want, blue, self.status)
         state.header = marking.fold_header(self.block, self.table.header_row)
         state.width = width
@@ -599,19 +601,26 @@ def typed_suggestion(column: str, suggestion: str, settings: Settings):
     return suggestion, TEXT
 
 
-def write_fixes(sheet, fixes: dict) -> None:
-    """`fixes`: (row, col) → (value, format). Formats in packed addresses, values one write per vertical run."""
+def write_fixes(sheet, fixes: dict) -> dict:
+    """`fixes`: (row, col) → (value, format). Formats in packed addresses; runs of three cells or more down
+    a column in one write each. Returns the single cells left to write, which go through the Range their
+    note needs anyway."""
     by_format: dict[str, list[str]] = defaultdict(list)
     for (r, c), (_, fmt) in fixes.items():
         by_format[fmt].append(marking.cell_name(r, c))
     for fmt, cells in by_format.items():
         for address in marks.addresses(cells):
             sheet.range(address).number_format = fmt
+    singles = {}
     for c in sorted({c for _, c in fixes}):
         rows = sorted(r for r, cc in fixes if cc == c)
         for _, run in itertools.groupby(enumerate(rows), key=lambda t: t[1] - t[0]):
             run = [r for _, r in run]
-            put(sheet, marking.cell_name(run[0], c), [[fixes[(r, c)][0]] for r in run])
+            if len(run) >= 3:
+                put(sheet, marking.cell_name(run[0], c), [[fixes[(r, c)][0]] for r in run])
+            else:
+                singles.update({(r, c): _com(sheet, [[fixes[(r, c)][0]]])[0][0] for r in run})
+    return singles
 
 
 def suggested_fixes(result: Verification, block: list[list], settings: Settings) -> dict:
@@ -663,10 +672,11 @@ def run_corriger(book, settings: Settings, addin: bool = False, status=None, fac
             del fixes[(r, c)]  # changed, then changed back
         else:
             originals[(r, c)] = values.as_text(before)
+    singles = {}
     if fixes:
         p.status(f"Corriger : {plural(len(fixes), 'cellule')}…")
-        write_fixes(p.sheet, fixes)
-    p.mark(result, originals)
+        singles = write_fixes(p.sheet, fixes)
+    p.mark(result, originals, writes=singles)
     p.publish(result)
     return len(fixes), result
 

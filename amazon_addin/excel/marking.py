@@ -363,12 +363,17 @@ def _format_copies(state: SheetMarks, inserted: list[int], block, claimed: set[i
 
 # ------------------------------------------------------------------------------------------ wanted
 
+KEEP = object()  # no value to write
+
+
 @dataclass
 class Want:
-    """What the add-in wants on one cell: its fill and its note block (None: no note)."""
+    """What the add-in wants on one cell: its fill, its note block (None: no note), and for Corriger the
+    value to write there (through the same Range as the note: one round trip saved a cell)."""
     fill: tuple | None
     note: str | None
     fix: str | None = None
+    value: object = KEEP
 
 
 # ------------------------------------------------------------------------------------------- apply
@@ -514,6 +519,14 @@ def apply(sheet, now: SheetMarks, want: dict[tuple[int, int], Want], want_blue: 
 
 def _notes(sheet, cells, want, status) -> None:
     clear, add, replace, cut = [], [], [], []
+    values = {pos: w.value for pos, w in want.items() if w.value is not KEEP}
+
+    def cell_range(pos):
+        rng = sheet.range(cell_name(*pos))
+        if pos in values:
+            rng.raw_value = values.pop(pos)
+        return rng
+
     for pos in set(cells) | set(want):
         cm = cells.get(pos)
         old = cm.note if cm is not None else None
@@ -525,27 +538,31 @@ def _notes(sheet, cells, want, status) -> None:
             add.append(pos)
         elif new is None:
             (cut if cm.user_note else clear).append(pos)
-        else:
+        elif cm.user_note:
             replace.append(pos)
+        else:  # the add-in's note alone: cleared with the others in a few calls, then added anew
+            clear.append(pos)
+            add.append(pos)
     for address in marks.addresses([cell_name(*p) for p in clear]):
         sheet.range(address).api.ClearComments()
     for pos in cut:  # the user's own text stays, as it is now
-        rng = sheet.range(cell_name(*pos))
+        rng = cell_range(pos)
         note = rng.note
         if note is not None:
-            note.text = strip(note.text)
+            rest = strip(note.text)
+            if rest:
+                note.text = rest
+            else:
+                note.delete()  # the user emptied their part meanwhile: no empty note left behind
         cells[pos].user_note = False
-    for pos in replace:
-        rng = sheet.range(cell_name(*pos))
-        if cells[pos].user_note:
-            note = rng.note
-            if note is not None:
-                note.text = combine(strip(note.text), want[pos].note)
-                continue
-        rng.api.ClearComments()
-        rng.api.AddComment(want[pos].note)
+    for pos in replace:  # the user's text kept as it is now, the add-in's part replaced
+        note = cell_range(pos).note
+        if note is not None:
+            note.text = combine(strip(note.text), want[pos].note)
+        else:
+            add.append(pos)
     for n, pos in enumerate(sorted(add, key=lambda p: (p[0], p[1]))):
-        rng = sheet.range(cell_name(*pos))
+        rng = cell_range(pos)
         text = want[pos].note
         try:
             rng.api.AddComment(text)
@@ -558,6 +575,8 @@ def _notes(sheet, cells, want, status) -> None:
             cell.user_note = bool(user)
         if status and n and n % 200 == 0:
             status(f"Vérifier : notes {n}/{len(add)}…")
+    for pos, value in values.items():  # values on cells whose note stays as it is
+        sheet.range(cell_name(*pos)).raw_value = value
 
 
 def search_notes(sheet) -> list[tuple[str, str]]:
