@@ -378,3 +378,47 @@ def test_both_variants_act_on_the_calling_workbook_not_the_active_one(tmp_path, 
     assert {"Commandes", "export", "Contrôles", "Aperçu"} <= {s.name for s in caller.sheets}
     caller.close()
     other.close()
+
+
+def test_parametres_round_trips_and_reads_numbers_as_a_french_excel_keeps_them(tmp_path, headless):
+    """Issue 12, item 3: what Paramètres writes is read back unchanged; numbers typed in a French Excel
+    ("20,0", 20, "1 048 575") are accepted; Paramètres leaves the focus on the order sheet."""
+    db = tmp_path / "g.db"
+    assert cli("init-db", "--demo", "--db", f"sqlite:///{db}")[0] == 0
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    book.set_mock_caller()
+    ribbon.charger(path=str(write_txt(tmp_path / "e.txt", [order(1, sku="TASSE-01")])))
+    book.sheets["Commandes"].activate()
+    before = ribbon.settings_for(book)
+    assert "Paramètres valides" in ribbon.parametres()
+    assert book.sheets.active.name == "Commandes"
+    assert ribbon.settings_for(book) == before  # read back unchanged (the default base stays the default)
+    sheet = book.sheets["Paramètres"]
+    keys = [r[0] for r in A.read_block(sheet)]
+
+    def put(key, value):
+        sheet.range(f"B{keys.index(key) + 1}").value = value
+
+    put("base", f"sqlite:///{db}")
+    put("taille_max_mo", "150,0")
+    put("lignes_max", "1 048 575")
+    put("attente_verrou_s", 20.0)
+    put("taux_tva_defaut", "20,0")
+    s = ribbon.settings_for(book)
+    assert (s.taille_max_mo, s.lignes_max, s.attente_verrou_s, str(s.taux_tva_defaut)) == (150, 1048575, 20, "20.0")
+    assert "Paramètres valides" in ribbon.parametres()
+    assert ribbon.settings_for(book) == s  # and written back as they were read
+    assert "0 erreur," in ribbon.verifier()
+    assert "1 facture créée" in ribbon.integrer()
+    put("taille_max_mo", "beaucoup")
+    assert "« taille_max_mo » invalide" in ribbon.verifier()
+    book.close()
+
+
+def test_sheet_values_take_the_type_the_setting_wants():
+    assert [ribbon.sheet_value("taille_max_mo", v) for v in ("200", "200,0", " 200.0 ", "1\u00a0048\u202f575")] \
+        == [200, 200, 200, 1048575]
+    assert ribbon.sheet_value("taille_max_mo", "200,5") == "200,5"  # left for the settings' own sentence
+    assert ribbon.sheet_value("produit_port", 123.0) == "123" and ribbon.sheet_value("mapping", 7.0) == "7"
+    assert ribbon.sheet_value("taux_tva_defaut", "5,5") == "5,5"
