@@ -133,7 +133,9 @@ def _verify_to_copy(args, settings):
     if result.notice:  # the command line keeps its contract: a named base that cannot be read is exit 3
         raise SettingsError(result.notice)
     if args.appliquer:  # Corriger's own function: the copy shows what remains after the corrections
-        A.run_corriger(book, settings, facts_for=facts_reader(settings))
+        from .excel.corriger import run_corriger
+
+        run_corriger(book, settings, facts_for=facts_reader(settings))
     try:
         book.save(str(out))
     except OSError as exc:

@@ -19,6 +19,7 @@ from . import audit, values
 from . import findings as F
 from .errors import AddinError
 from .excel import addin as A
+from .excel import sheets as S
 from .settings import Settings, from_mapping, load
 from .text import plural
 
@@ -154,7 +155,9 @@ def verifier(book, addin=False, status=None):
 @_entry
 def corriger(book, addin=False, status=None):
     settings = settings_for(book)
-    n, result = A.run_corriger(book, settings, addin, status, facts_for=facts_reader(settings))
+    from .excel.corriger import run_corriger
+
+    n, result = run_corriger(book, settings, addin, status, facts_for=facts_reader(settings))
     done = plural(n, "cellule corrigée", "cellules corrigées")
     return f"{done} (en vert ; la note de chacune garde la valeur d'origine).\n" + A.summary_text(result)
 
@@ -241,9 +244,9 @@ def parametres(book, addin=False, status=None):
     rows = [["Paramètre", "Valeur", "Explication"]] + describe_for_sheet(current)
     if not current.base_explicite:  # the default base is no choice of the user's: never written as one
         rows = [[k, "" if k == "base" else v, e] for k, v, e in rows]
-    A.write_text_block(sheet, "A1", rows)
+    S.write_text_block(sheet, "A1", rows)
     family_rows = [["Familles dans Gestan", "Libellé"]] + [list(f) for f in families]
-    A.write_text_block(sheet, "E1", family_rows)
+    S.write_text_block(sheet, "E1", family_rows)
     sheet.range("A1:F1").font.bold = True
     widths = A.layout.widths(rows, caps={1: 60, 2: 100})
     widths.update({4 + j: w for j, w in A.layout.widths(family_rows, caps={1: 60}).items()})

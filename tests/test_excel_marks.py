@@ -5,7 +5,6 @@ Excel does)."""
 
 import pytest
 
-from amazon_addin import findings as F
 from amazon_addin.excel import addin as A
 from amazon_addin.excel import engine as E
 from amazon_addin.excel import marking

@@ -16,6 +16,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from amazon_addin import findings as F
 from amazon_addin.checks import verify_table
 from amazon_addin.excel import addin as A
+from amazon_addin.excel import corriger
 from amazon_addin.excel import engine as E
 from amazon_addin.reader import build_table
 from amazon_addin.settings import Settings
@@ -87,7 +88,7 @@ def ttc_by_order(result):
 def write(table, f):
     """The suggestion written into its own cell, typed as Corriger writes it."""
     r, c = A.marking.cell_pos(f.cell)
-    value, _ = A.typed_suggestion(f.column, f.suggestion, SETTINGS)
+    value, _ = corriger.typed_suggestion(f.column, f.suggestion, SETTINGS)
     i = table.row_numbers.index(r)
     table.rows[i] = list(table.rows[i])
     table.rows[i][c] = value
@@ -152,8 +153,7 @@ def test_corriger_changes_only_suggested_cells_keeps_every_ttc_and_twice_is_once
         first = A.run_verifier(book, SETTINGS)
         sheet = book.sheets["Commandes"]
         grid = A.read_block(sheet)
-        suggested = {f.cell for f in first.findings if f.suggestion is not None and f.severity != F.INFO}
-        n, after = A.run_corriger(book, SETTINGS)
+        n, after = corriger.run_corriger(book, SETTINGS)
         grid_after = A.read_block(sheet)
         changed = {A.marking.cell_name(r + 1, c) for r in range(max(len(grid), len(grid_after)))
                    for c in range(max(len(x) for x in grid + grid_after))
@@ -171,7 +171,7 @@ def test_corriger_changes_only_suggested_cells_keeps_every_ttc_and_twice_is_once
         state = snapshot(sheet)
         remaining = [(f.cell, f.code, f.suggestion) for f in after.findings
                      if f.suggestion is not None and f.severity != F.INFO]
-        assert A.run_corriger(book, SETTINGS)[0] == 0, remaining  # Corriger twice = Corriger once
+        assert corriger.run_corriger(book, SETTINGS)[0] == 0, remaining  # Corriger twice = Corriger once
         assert snapshot(sheet) == state
     finally:
         book.close()

@@ -17,7 +17,6 @@ from collections import defaultdict
 from datetime import date, datetime
 from pathlib import PureWindowsPath
 
-import xlwings as xw
 
 from .. import columns as C
 from .. import findings as F
@@ -29,6 +28,8 @@ from ..settings import Settings
 from ..text import plural
 from . import layout, marking, marks
 from .marking import BLUE, GREEN, ORANGE, RED, REGISTRY_SHEET
+from .sheets import (OwnSheet, TEXT, clear_legacy, find_sheet, finish, get_or_add_sheet, put, read_block,
+                     save_registry)
 
 ORDER_SHEET = "Commandes"
 CONTROLS_SHEET = "Contrôles"
@@ -42,35 +43,11 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\x00-\x1f:\\/?*\[\]]")  # Excel refuses th
 
 FILL = {F.ERROR: RED, F.WARNING: ORANGE, F.INFO: BLUE}
 LABEL = {F.ERROR: "Erreur", F.WARNING: "Avertissement", F.INFO: "Information"}
-TEXT = layout.TEXT
 # One note for cells that say the same thing (SPEC §7: every such cell coloured, the first carries the note).
 ONCE_PER_VALUE = {F.NewProduct.code, F.NewCity.code, F.AlreadyIntegrated.code}
 
 
 # ------------------------------------------------------------------------------------------ sheets
-
-def find_sheet(book, name: str):
-    """The sheet, or None: one lookup in a book, or in its `sheets` already held (COM raises "Invalid index"
-    for a missing name)."""
-    try:
-        return (book.sheets if isinstance(book, xw.Book) else book)[name]
-    except Exception:  # KeyError headless, pywintypes.com_error in Excel
-        return None
-
-
-def get_or_add_sheet(book, name: str, hidden: bool = False, after=None):
-    """The sheet, created when missing: hidden sheets anywhere (two round trips), others after `after`.
-    Excel activates a sheet it adds: `finish` gives the focus back to the order sheet."""
-    sheet = find_sheet(book, name)
-    if sheet is not None:
-        return sheet
-    if hidden:
-        sheet = book.sheets.add(name)
-        sheet.visible = False
-    else:
-        sheet = book.sheets.add(name, after=after if after is not None else book.sheets[len(book.sheets) - 1])
-    return sheet
-
 
 def is_own_sheet(name: str) -> bool:
     return name.casefold() in {n.casefold() for n in OWN_SHEETS}
@@ -97,32 +74,6 @@ def order_sheet(book, addin: bool = False, registry=None, sheets=None, with_focu
     return (found, focused) if with_focus else found
 
 
-def read_block(sheet) -> list[list]:
-    """The whole used block, aligned from A1 with the sheet's rows and columns, in three round trips:
-    `raw_value` skips xlwings' conversion layer, which costs some fifteen more COM reads."""
-    used = sheet.used_range
-    address = used.address
-    data = used.raw_value
-    if not isinstance(data, (list, tuple)):
-        data = [[data]]
-    elif data and not isinstance(data[0], (list, tuple)):
-        data = [data]
-    top_left = address.split(":")[0].replace("$", "")
-    col, row = marks.split_cell(top_left)
-    pad = [None] * C.index_of(col)
-    rows = [[] for _ in range(row - 1)]
-    for r in data:
-        rows.append(pad + [_naive(v) for v in r])
-    return rows or [[]]
-
-
-def _naive(v):
-    # pywin32 hands Excel dates back as UTC-aware datetimes; a cell has no time zone: keep the wall time.
-    if isinstance(v, datetime) and v.tzinfo is not None:
-        return v.replace(tzinfo=None)
-    return v
-
-
 def read_order_table(sheet) -> Table:
     return build_table(f"{sheet.book.name}!{sheet.name}", "excel", read_block(sheet))
 
@@ -134,131 +85,6 @@ def _escape_sheet(name: str) -> str:
 def _link(sheet_name: str, cell: str) -> str:
     # Built by the add-in from a sheet name and an address it computed: never from export text.
     return f'=HYPERLINK("#\'{_escape_sheet(sheet_name)}\'!{cell}","{cell}")'
-
-
-def _rect(top_left_row: int, first_col: int, nrows: int, ncols: int) -> str:
-    return (f"{C.letter(first_col)}{top_left_row}:"
-            f"{C.letter(first_col + ncols - 1)}{top_left_row + nrows - 1}")
-
-
-def put(sheet, top: str, rows: list[list]) -> str:
-    """Write a 2D block in one round trip: `raw_value` on the exact address skips xlwings' conversion
-    layer, whose resizing alone costs some seventy COM property reads per write. Returns the address."""
-    col, row = marks.split_cell(top)
-    ncols = max((len(r) for r in rows), default=0)
-    if not rows or not ncols:
-        return top
-    rows = [list(r) + [None] * (ncols - len(r)) for r in rows]
-    address = _rect(row, C.index_of(col), len(rows), ncols)
-    sheet.range(address).raw_value = _com(sheet, rows)
-    return address
-
-
-def _com(sheet, rows: list[list]) -> list[list]:
-    """Dates go to Excel as xlwings' own writes convert them for this engine (pywin32 needs a time zone on
-    them); two navigation round trips, only for a block that holds dates."""
-    if not any(isinstance(v, (datetime, date)) for r in rows for v in r):
-        return rows
-    prepare = sheet.book.app.engine.impl.prepare_xl_data_element
-    return [[prepare(v, {}) if isinstance(v, (datetime, date)) else v for v in r] for r in rows]
-
-
-def write_text_block(sheet, top: str, rows: list[list]) -> None:
-    """Text-format the target then write it: strangers' `=`, `+`, `-`, `@` stay text."""
-    if not rows:
-        return
-    col, row = marks.split_cell(top)
-    ncols = max(len(r) for r in rows)
-    sheet.range(_rect(row, C.index_of(col), len(rows), ncols)).number_format = TEXT
-    put(sheet, top, rows)
-
-
-class OwnSheet:
-    """One of the add-in's sheets. Set up once (whole-column formats, bold header, widths for what its
-    columns hold), then rewritten by each button in one block over what it held: rows left over from a
-    longer run are blanked in the same write, and only columns fitted to their content are resized."""
-
-    def __init__(self, book, registry, name: str, header: list[str], formats: dict[str, str],
-                 widths: dict[int, int], fitted: dict[int, int] | None = None):
-        self.book, self.registry, self.name, self.header = book, registry, name, header
-        self.formats, self.widths, self.fitted = formats, widths, fitted or {}
-
-    def sheet(self, after, sheets=None):
-        """The sheet, created and set up when missing (Excel activates it: `finish` takes the focus back)."""
-        ext = self.registry.extents.setdefault(self.name, {})
-        sheet = find_sheet(sheets if sheets is not None else self.book, self.name)
-        if sheet is not None and ext.get("setup"):
-            return sheet, False
-        created = sheet is None
-        if created:
-            sheet = get_or_add_sheet(self.book, self.name, after=after)
-        for fmt, columns in self.formats.items():
-            sheet.range(columns).number_format = fmt
-        width = len(self.header)
-        put(sheet, "A1", [self.header])
-        sheet.range(f"A1:{C.letter(width - 1)}1").font.bold = True
-        ext.clear()
-        ext.update(setup=True, rows=1, widths=layout.set_widths(sheet, self.widths))
-        return sheet, created
-
-    def write(self, rows: list[list], after, sheets=None) -> bool:
-        """Returns whether the sheet had to be created (then it has the focus)."""
-        sheet, created = self.sheet(after, sheets)
-        ext = self.registry.extents[self.name]
-        ncols = len(self.header)
-        before = int(ext.get("rows", 0))
-        padded = [list(r) + [None] * (ncols - len(r)) for r in rows]
-        padded += [[None] * ncols for _ in range(before - len(rows))]
-        put(sheet, "A1", padded)
-        if self.fitted:
-            fit = layout.widths(rows, caps=self.fitted)
-            wanted = {j: max(self.widths.get(j, 0), fit.get(j, 0)) for j in self.fitted}
-            ext["widths"] = {**ext.get("widths", {}), **layout.set_widths(sheet, wanted, ext.get("widths"))}
-        ext["rows"] = len(rows)
-        return created
-
-
-def save_registry(book, registry: marking.Registry, sheets=None) -> bool:
-    """The registry in one write over what it held (hidden sheet, text columns: keys like 12 stay "12").
-    Returns whether the sheet had to be created."""
-    sheet = find_sheet(sheets if sheets is not None else book, REGISTRY_SHEET)
-    created = sheet is None
-    if created:
-        sheet = get_or_add_sheet(book, REGISTRY_SHEET, hidden=True)
-        sheet.range("A:D").number_format = TEXT
-    rows = registry.entries()
-    rows += [[None] * 4 for _ in range(registry.rows_written - len(rows))]
-    put(sheet, "A1", rows)
-    registry.rows_written = len(rows)
-    return created
-
-
-def _clear_legacy(book, registry: marking.Registry) -> None:
-    """Marks left by an add-in version that kept only addresses: cleared there, once."""
-    if not registry.legacy:
-        return
-    sheets = {s.name: s for s in book.sheets}
-    for kind, name, address in registry.legacy:
-        sheet = sheets.get(name)
-        if sheet is None or kind == "fix":
-            continue
-        rng = sheet.range(address)
-        if kind == "note":
-            rng.api.ClearComments()
-        else:
-            rng.color = None
-    registry.legacy.clear()
-
-
-def finish(sheet, result: Verification | None = None, activate: bool = True) -> None:
-    """Every button ends on the order sheet, its first error selected: sheets the add-in added or rewrote
-    never keep the focus (in the add-in, the next button acts on the active sheet). `activate=False` when
-    the order sheet is known to have kept it."""
-    if activate:
-        sheet.activate()
-    first = next((f.cell for f in result.findings if f.severity == F.ERROR and f.cell), None) if result else None
-    if first:
-        sheet.range(first).select()
 
 
 # ---------------------------------------------------------------------------------------- Charger
@@ -288,7 +114,7 @@ def load_export(book, path, settings: Settings, addin: bool = False):
     grid = read_grid(path, settings.taille_max_mo)
     table = build_table(str(path), grid.format, grid.rows, max_rows=settings.lignes_max)  # validates it
     registry = marking.Registry.read(book, find_sheet)
-    _clear_legacy(book, registry)
+    clear_legacy(book, registry)
     if addin:
         name = sheet_name_for(path, [s.name for s in book.sheets])
         sheet = book.sheets.add(name, after=book.sheets.active)
@@ -428,7 +254,7 @@ class Pass:
         self.app = book.app
         self.sheets = book.sheets
         self.registry = marking.Registry.read(self.sheets, find_sheet)
-        _clear_legacy(book, self.registry)
+        clear_legacy(book, self.registry)
         self.sheet, self.focused = order_sheet(book, addin, self.registry, self.sheets, with_focus=True)
         self.name = self.sheet.name
         self.block = read_block(self.sheet)
@@ -582,103 +408,6 @@ def summary_text(result: Verification) -> str:
     if result.notice:
         text += "\n\n" + result.notice
     return text
-
-
-# --------------------------------------------------------------------------------------- Corriger
-
-def typed_suggestion(column: str, suggestion: str, settings: Settings):
-    """(value, number format) Corriger writes: amounts as numbers, dates as dates, all else as text."""
-    name = C.canonical(column) or column
-    if name in C.MONEY:
-        try:
-            return float(values.parse_money(suggestion)), layout.MONEY
-        except ValueError:
-            pass
-    if name in C.DATES:
-        typed = layout.typed_date(suggestion, settings.zone)
-        if typed is not None:
-            return typed, layout.date_format([typed])
-    return suggestion, TEXT
-
-
-def write_fixes(sheet, fixes: dict) -> dict:
-    """`fixes`: (row, col) → (value, format). Formats in packed addresses; runs of three cells or more down
-    a column in one write each. Returns the single cells left to write, which go through the Range their
-    note needs anyway."""
-    by_format: dict[str, list[str]] = defaultdict(list)
-    for (r, c), (_, fmt) in fixes.items():
-        by_format[fmt].append(marking.cell_name(r, c))
-    for fmt, cells in by_format.items():
-        for address in marks.addresses(cells):
-            sheet.range(address).number_format = fmt
-    singles = {}
-    for c in sorted({c for _, c in fixes}):
-        rows = sorted(r for r, cc in fixes if cc == c)
-        for _, run in itertools.groupby(enumerate(rows), key=lambda t: t[1] - t[0]):
-            run = [r for _, r in run]
-            if len(run) >= 3:
-                put(sheet, marking.cell_name(run[0], c), [[fixes[(r, c)][0]] for r in run])
-            else:
-                singles.update({(r, c): _com(sheet, [[fixes[(r, c)][0]]])[0][0] for r in run})
-    return singles
-
-
-def suggested_fixes(result: Verification, block: list[list], settings: Settings) -> dict:
-    """(row, col) → (typed value, format) for each error's and warning's suggestion that changes its cell.
-    One value per cell: the order's own (already repaired) value wins over a cell's lone repair, which
-    would leave the order incoherent; then the worst finding's."""
-    fixes = {}
-    for f in sorted(result.findings, key=lambda f: (f.code != F.OrderMismatch.code, F.SEVERITY_RANK[f.severity])):
-        if not f.cell or f.suggestion is None or f.severity not in (F.ERROR, F.WARNING):
-            continue
-        pos = marking.cell_pos(f.cell)
-        r, c = pos
-        if pos in fixes:
-            continue
-        raw = block[r - 1][c] if c < len(block[r - 1]) else None
-        value = typed_suggestion(f.column, f.suggestion, settings)
-        if value[0] != raw:
-            fixes[pos] = value
-    return fixes
-
-
-CORRIGER_ROUNDS = 5  # a fix can reveal the next one (an order made coherent can now have its VAT derived)
-
-
-def run_corriger(book, settings: Settings, addin: bool = False, status=None, facts_for=None):
-    """Corriger: every error's and warning's suggestion written into its own cell, typed, in blocks; the
-    old value kept in the cell's note; then one Vérifier of the sheet as corrected. The suggestions a fix
-    reveals are found in memory first (checks cost no round trip), so Corriger twice is Corriger once.
-    Returns (cells written, result)."""
-    p = Pass(book, settings, addin, status)
-    result = p.verify(facts_for)
-    original = [list(r) for r in p.block]
-    fixes: dict = {}
-    for _ in range(CORRIGER_ROUNDS):
-        more = suggested_fixes(result, p.block, settings)
-        if not more:
-            break
-        for (r, c), (value, _) in more.items():
-            row = p.block[r - 1]
-            row.extend([None] * (c + 1 - len(row)))
-            row[c] = value
-        fixes.update(more)
-        p.rebuild()
-        result = p.verify(facts_for)
-    originals = {}
-    for (r, c) in list(fixes):
-        before = original[r - 1][c] if r - 1 < len(original) and c < len(original[r - 1]) else None
-        if fixes[(r, c)][0] == before:
-            del fixes[(r, c)]  # changed, then changed back
-        else:
-            originals[(r, c)] = values.as_text(before)
-    singles = {}
-    if fixes:
-        p.status(f"Corriger : {plural(len(fixes), 'cellule')}…")
-        singles = write_fixes(p.sheet, fixes)
-    p.mark(result, originals, writes=singles)
-    p.publish(result)
-    return len(fixes), result
 
 
 # --------------------------------------------------------------------------------------- Intégrer
