@@ -234,7 +234,7 @@ def parametres(book, addin=False, status=None):
                 engine.dispose()
     except AddinError as exc:
         families = [("?", exc.message)]
-    registry = A.marking.Registry.read(book, A.find_sheet)
+    registry = A.Registry.read(book, A.find_sheet)
     try:
         order = A.order_sheet(book, addin, registry)
     except AddinError:

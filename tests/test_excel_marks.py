@@ -7,7 +7,7 @@ import pytest
 
 from amazon_addin.excel import addin as A
 from amazon_addin.excel import engine as E
-from amazon_addin.excel import marking
+from amazon_addin.excel import marking, registry
 from amazon_addin.settings import Settings
 from exportgen import HEADER, row, write_txt
 
@@ -185,8 +185,8 @@ def test_columns_align_by_header_and_rows_by_fingerprint():
     assert mapping == {0: 0, 1: 2, 2: 3} and inserted == [1]
     mapping, _ = marking.align(["a", "b", "c"], ["a", "B2", "c"], 3, 3)  # a renamed header keeps its place
     assert mapping == {0: 0, 1: 1, 2: 2}
-    old = marking.SheetMarks(header=["a", "b"], width=2, excluded=[1],
+    old = registry.SheetMarks(header=["a", "b"], width=2, excluded=[1],
                              rows={2: marking.fingerprint(["k2", 0], [0]), 3: marking.fingerprint(["k3", 0], [0])},
-                             cells={(2, 1): marking.CellMark(fill=A.RED, painted=True)})
+                             cells={(2, 1): registry.CellMark(fill=A.RED, painted=True)})
     moved = marking.track(old, [["a", "b"], ["k3", 5], ["k2", 7]], header_row=1)
     assert list(moved.state.cells) == [(3, 1)] and moved.lost == 0

@@ -27,7 +27,8 @@ from ..reader import Table, build_table, read_grid
 from ..settings import Settings
 from ..text import plural
 from . import layout, marking, marks
-from .marking import BLUE, GREEN, ORANGE, RED, REGISTRY_SHEET
+from .marking import BLUE, GREEN, ORANGE, RED
+from .registry import REGISTRY_SHEET, Registry
 from .sheets import (OwnSheet, TEXT, clear_legacy, find_sheet, finish, get_or_add_sheet, put, read_block,
                      save_registry)
 
@@ -113,7 +114,7 @@ def load_export(book, path, settings: Settings, addin: bool = False):
     never writes over a sheet that is already there (COM changes cannot be undone)."""
     grid = read_grid(path, settings.taille_max_mo)
     table = build_table(str(path), grid.format, grid.rows, max_rows=settings.lignes_max)  # validates it
-    registry = marking.Registry.read(book, find_sheet)
+    registry = Registry.read(book, find_sheet)
     clear_legacy(book, registry)
     if addin:
         name = sheet_name_for(path, [s.name for s in book.sheets])
@@ -253,7 +254,7 @@ class Pass:
         self.status = status or (lambda text: None)
         self.app = book.app
         self.sheets = book.sheets
-        self.registry = marking.Registry.read(self.sheets, find_sheet)
+        self.registry = Registry.read(self.sheets, find_sheet)
         clear_legacy(book, self.registry)
         self.sheet, self.focused = order_sheet(book, addin, self.registry, self.sheets, with_focus=True)
         self.name = self.sheet.name

@@ -13,8 +13,8 @@ import xlwings as xw
 
 from .. import columns as C
 from .. import findings as F
-from . import layout, marking, marks
-from .marking import REGISTRY_SHEET
+from . import layout, marks
+from .registry import REGISTRY_SHEET, Registry
 
 if TYPE_CHECKING:
     from ..checks import Verification
@@ -153,7 +153,7 @@ class OwnSheet:
         return created
 
 
-def save_registry(book, registry: marking.Registry, sheets=None) -> bool:
+def save_registry(book, registry: Registry, sheets=None) -> bool:
     """The registry in one write over what it held (hidden sheet, text columns: keys like 12 stay "12").
     Returns whether the sheet had to be created."""
     sheet = find_sheet(sheets if sheets is not None else book, REGISTRY_SHEET)
@@ -168,7 +168,7 @@ def save_registry(book, registry: marking.Registry, sheets=None) -> bool:
     return created
 
 
-def clear_legacy(book, registry: marking.Registry) -> None:
+def clear_legacy(book, registry: Registry) -> None:
     """Marks left by an add-in version that kept only addresses: cleared there, once."""
     if not registry.legacy:
         return
