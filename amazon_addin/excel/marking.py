@@ -261,8 +261,12 @@ class Want:
 
 def read_fill(sheet, address):
     """None, a colour, or _MIXED (xlwings raises on a range whose cells differ)."""
+    return _colour_of(sheet.range(address))
+
+
+def _colour_of(rng):
     try:
-        return sheet.range(address).color
+        return rng.color
     except Exception:  # noqa: BLE001 - TypeError from xlwings' int_to_rgb(None) on Windows
         return _MIXED
 
@@ -320,53 +324,39 @@ def apply(sheet, now: SheetMarks, want: dict[tuple[int, int], Want], want_blue: 
     entering = {r: last for r, last in want_blue.items() if old_blue.get(r) != last}
     leaving = {r: last for r, last in old_blue.items() if want_blue.get(r) != last}
 
-    def current(pos):
-        cm = cells.get(pos)
-        if cm is not None and cm.fill is not None:
-            return cm.fill
-        if blue_at(old_blue, *pos):
-            return BLUE
-        if cm is not None and cm.painted:
-            return cm.user_fill
-        return _USER
-
-    def final(pos):
-        w = want.get(pos)
-        if w is not None and w.fill is not None:
-            return w.fill
-        if blue_at(want_blue, *pos):
+    def shows(own_fill, spans, pos):
+        """A cell's fill: the add-in's own mark, else its light-blue row, else what the user had."""
+        if own_fill is not None:
+            return own_fill
+        if blue_at(spans, *pos):
             return BLUE
         cm = cells.get(pos)
         return cm.user_fill if cm is not None and cm.painted else _USER
+
+    def current(pos):
+        cm = cells.get(pos)
+        return shows(cm.fill if cm is not None else None, old_blue, pos)
+
+    def final(pos):
+        w = want.get(pos)
+        return shows(w.fill if w is not None else None, want_blue, pos)
 
     # 1. What the user has under the cells about to be painted for the first time.
     fresh = [p for p in want if want[p].fill is not None and current(p) is _USER]
     fresh += [(r, c) for r, last in entering.items() for c in range(last + 1)
               if current((r, c)) is _USER and (r, c) not in want]
     never_painted = not any(cm.painted for cm in cells.values()) and not old_blue
-    blank = never_painted and bool(fresh) and read_fill(sheet, sheet.used_range.address) is None
+    blank = never_painted and bool(fresh) and _colour_of(sheet.used_range) is None  # a fresh export: no fill
     for pos, colour in user_fills(sheet, list(dict.fromkeys(fresh)), known_blank=blank).items():
+        if colour is None and pos not in want:
+            continue  # under a light-blue row, no fill to give back: nothing to remember
         cm = cells.setdefault(pos, CellMark())
         cm.painted, cm.user_fill = True, colour
 
     # 2. Light-blue rows: whole spans at once, then the cells inside them that show something else.
-    after = {}
-    spans_off = {}
-    for r, last in leaving.items():
-        spans_off.setdefault(last, []).append(r)
-    for last, rows in spans_off.items():
-        for address in marks.row_areas(rows, C.letter(last)):
-            sheet.range(address).color = None
-        for r in rows:
-            after.update({(r, c): None for c in range(last + 1)})
-    spans_on = {}
-    for r, last in entering.items():
-        spans_on.setdefault(last, []).append(r)
-    for last, rows in spans_on.items():
-        for address in marks.row_areas(rows, C.letter(last)):
-            sheet.range(address).color = BLUE
-        for r in rows:
-            after.update({(r, c): BLUE for c in range(last + 1)})
+    after: dict = {}
+    _paint_spans(sheet, leaving, None, after)
+    _paint_spans(sheet, entering, BLUE, after)
 
     # 3. Cells whose fill differs from what they should show.
     touched = set(cells) | set(want) | {p for p in after if p in cells or p in want}
@@ -396,6 +386,18 @@ def apply(sheet, now: SheetMarks, want: dict[tuple[int, int], Want], want_blue: 
             continue
         state.cells[pos] = new
     return state
+
+
+def _paint_spans(sheet, spans: dict[int, int], colour, after: dict) -> None:
+    """Rows from A to their last column in `colour`, grouped by span; `after` learns what each cell shows."""
+    by_last: dict[int, list[int]] = {}
+    for r, last in spans.items():
+        by_last.setdefault(last, []).append(r)
+    for last, rows in by_last.items():
+        for address in marks.row_areas(rows, C.letter(last)):
+            sheet.range(address).color = colour
+        for r in rows:
+            after.update({(r, c): colour for c in range(last + 1)})
 
 
 def _notes(sheet, cells, want, status) -> None:
