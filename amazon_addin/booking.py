@@ -131,18 +131,24 @@ def amazon_tax_at_rate(a: Amount, rate: Decimal, ctx: Context) -> Taxed:
     (HT + tax one cent off the TTC: the TTC wins, `I_ECART_ARRONDI`). "Every stored line is consistent at its own
     rate [...]. A line that cannot be made consistent without changing Amazon's amounts is a finding": when
     Amazon's split is not, the VAT is taken from the TTC at that rate and `I_ECART_ARRONDI` states it."""
-    if a.ht is not None and a.ttc - (a.ht + a.tax) != 0:
-        ht = a.ht
-        ctx.note(a, a.tax_col, F.RoundingGap, a.ttc - ht, case="gap", gap=V.fmt_money(a.ttc - (ht + a.tax)),
-                 ht=V.fmt_money(ht), tva=V.fmt_money(a.tax), ttc=V.fmt_money(a.ttc), fixed=V.fmt_money(a.ttc - ht))
-    else:
-        ht = a.ttc - a.tax
+    gap = a.ht is not None and a.ttc - (a.ht + a.tax) != 0
+    ht = a.ht if gap else a.ttc - a.tax
     if V.consistent(ht, a.ttc - ht, rate, a.qty):
+        if gap:  # one note, saying what is stored: the gap note only when that split is the one booked
+            ctx.note(a, a.tax_col, F.RoundingGap, a.ttc - ht, case="gap", gap=V.fmt_money(a.ttc - (ht + a.tax)),
+                     ht=V.fmt_money(ht), tva=V.fmt_money(a.tax), ttc=V.fmt_money(a.ttc),
+                     fixed=V.fmt_money(a.ttc - ht))
         return Taxed(ht, a.ttc - ht, rate)
     fixed_ht, fixed = V.split_ttc(a.ttc, rate)
-    ctx.note(a, a.tax_col, F.RoundingGap, fixed, case="rate", tva=V.fmt_money(a.ttc - ht), rate=V.fmt_rate(rate),
+    # The note sits on the cell whose value is not booked: Amazon's HT when it gave one, else its tax; its
+    # suggestion is what is booked there, so that writing it removes the note and changes no TTC.
+    col, suggestion = (HT_COLUMN[a.price_col], fixed_ht) if gap and a.price_col in HT_COLUMN else (a.tax_col, fixed)
+    ctx.note(a, col, F.RoundingGap, suggestion, case="rate", tva=V.fmt_money(a.ttc - ht), rate=V.fmt_rate(rate),
              ht=V.fmt_money(ht), fixed=V.fmt_money(fixed), ttc=V.fmt_money(a.ttc))
     return Taxed(fixed_ht, fixed, rate)
+
+
+HT_COLUMN = {"item-price": "vat-exclusive-item-price", "shipping-price": "vat-exclusive-shipping-price"}
 
 
 def catalogue_rate_rules_french_sale(a: Amount, rate: Decimal, ctx: Context) -> Taxed:
@@ -193,7 +199,10 @@ def zero_rated_refuses_amazon_vat(a: Amount, ctx: Context) -> Taxed:
     a VAT makes it due (CGI art. 283-3), so nothing is booked until the user fixes the cell (then HT = TTC)."
     Franchise sellers too: "French sales at 0 % (`FRANCHISE`), HT = TTC"."""
     if a.tax:
-        ctx.note(a, a.tax_col, F.WrongRegimeVat, "0.00", tva=V.fmt_money(a.tax), regime=ctx.regime.code,
+        # 0.00 in the tax cell fixes the row only when Amazon gave no HT of its own: with one (TTC − tax), the
+        # row would then fail its VAT arithmetic, so two cells must change and nothing is written for the user.
+        fix = "0.00" if a.ht is None or a.ht == a.ttc else None
+        ctx.note(a, a.tax_col, F.WrongRegimeVat, fix, tva=V.fmt_money(a.tax), regime=ctx.regime.code,
                  why=ctx.regime.why)
     return Taxed(a.ttc, ZERO, Decimal(0))
 

@@ -284,8 +284,8 @@ class _Checker(RowChecks):
                     "reprenez la valeur du rapport Amazon d'origine.")})
             if restored:
                 return ident, (F.BadIdentifier, ident, F.INFO, {"detail": (
-                    f"Identifiant « {shown if isinstance(raw, str) else format(raw, '.1f')} » converti en nombre "
-                    f"par Excel ; la valeur exacte « {ident} » a été rétablie.")})
+                    f"Identifiant « {shown} » converti en nombre par Excel ; la valeur exacte « {ident} » a été "
+                    "rétablie.")})
             return ident, None
         if name in C.BOOLEANS:
             try:
@@ -369,8 +369,19 @@ class _Checker(RowChecks):
                 for r in g[1:]:
                     if keys[r.index] != k0:
                         raw_first = values.as_text(raw[first.index])
-                        first_issue = text.inspect(raw_first, None) if raw_first else None
+                        # The suggestion is the first row's value as it should be: repaired (in Gestan's
+                        # charset where it is written), zeros restored; none when it is wrong itself.
+                        charset = self.s.jeu_caracteres if c in _WRITTEN else None
+                        first_issue = text.inspect(raw_first, charset) if raw_first else None
                         fixed_first = first_issue.fixed if first_issue and first_issue.fixed else raw_first
+                        if c in C.POSTCODES or c in C.PHONES:  # zeros restored, which needs its country
+                            countries = self.cols.get("ship-country", [None] * len(self.rows))
+                            country = countries[first.index]
+                            # the same digits read otherwise under another country: no suggestion then
+                            same = country is not None and countries[r.index] == country
+                            fixed_first = (self.cols[c][first.index] or fixed_first) if same else None
+                        if raw_first and self.cols[c][first.index] is None:
+                            fixed_first = None
                         self.add(F.OrderMismatch, r.index, c, fixed_first, order=oid,
                                  value=values.as_text(raw[r.index]), first=raw_first, first_row=first.number)
         return groups
@@ -381,9 +392,12 @@ class _Checker(RowChecks):
         if c in C.DATES:
             typed = self.cols[c]
             return [t if t is not None else _norm(values.as_text(r)) for t, r in zip(typed, self.raw[c])]
+        if c in C.POSTCODES or c in C.PHONES:  # compared restored: "7100" and "07100" are one postcode
+            return [_norm(t if t is not None else values.as_text(r)) for t, r in zip(self.cols[c], self.raw[c])]
         col = self.raw[c]
         keyed = [_key(v) for v in col] if _mixed_numbers(self.t, col) else col
-        cache = {k: _norm(values.as_text(k[1] if type(k) is tuple else k)) for k in set(keyed)}
+        charset = self.s.jeu_caracteres if c in _WRITTEN else None
+        cache = {k: _norm(values.as_text(k[1] if type(k) is tuple else k), charset) for k in set(keyed)}
         return list(map(cache.__getitem__, keyed))
 
 
@@ -393,8 +407,9 @@ _TAXES = frozenset({"item-tax", "shipping-tax", "gift-wrap-tax"})
 _WRITTEN = frozenset(C.WRITTEN_TEXT)
 _CENT = Decimal("0.01")
 
-def _norm(shown: str) -> str:
-    issue = text.inspect(shown, None) if shown else None
+
+def _norm(shown: str, charset: str | None = None) -> str:
+    issue = text.inspect(shown, charset) if shown else None
     if issue is not None and issue.fixed is not None:
         shown = issue.fixed
     return " ".join(shown.split()).casefold()

@@ -175,7 +175,7 @@ def _verify_to_copy(args, settings):
     """The same functions as the ribbon, on a headless workbook saved as the annotated copy."""
     from .excel import addin as A
     from .excel import engine as E
-    from .ribbon import verify_book
+    from .ribbon import facts_reader, verify_book
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
@@ -188,9 +188,10 @@ def _verify_to_copy(args, settings):
     if result.notice:  # the command line keeps its contract: a named base that cannot be read is exit 3
         raise SettingsError(result.notice)
     fixed = None
-    if args.appliquer:
-        fixed = A.apply_suggestions(book, result)
-        result = verify_book(book, settings)  # the copy shows, and the user is told, what remains
+    if args.appliquer:  # Corriger's own function: the copy shows, and the user is told, what remains
+        from .excel.corriger import run_corriger
+
+        fixed, result = run_corriger(book, settings, facts_for=facts_reader(settings))
     try:
         book.save(str(out))
     except OSError as exc:

@@ -357,6 +357,22 @@ class RoundingGap(Finding):
     }
 
 
+class HiddenRows(Finding):
+    code = "I_LIGNES_MASQUEES"
+    severity_default = INFO
+    title = "Lignes masquées"
+    template = "{count} ligne(s) masquée(s) ou filtrée(s)"
+
+    @property
+    def message(self) -> str:  # the export is the truth: hidden rows count like the others, said out loud
+        n = self.params["count"]
+        if n == 1:
+            return ("1 ligne de la feuille est masquée ou filtrée : elle est vérifiée et intégrée comme les "
+                    "autres (l'export fait foi).")
+        return (f"{n} lignes de la feuille sont masquées ou filtrées : elles sont vérifiées et intégrées comme "
+                "les autres (l'export fait foi).")
+
+
 CATALOGUE: dict[str, type[Finding]] = {
     cls.code: cls
     for cls in (
@@ -364,7 +380,7 @@ CATALOGUE: dict[str, type[Finding]] = {
         VatMismatch, OrderMismatch, BadCountry, BadCurrency, VatRate, VatComputed, PostcodeRestored,
         PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, RoundingGap, DuplicateRow,
         ConflictingRow, TooLongText, TooLongKey, NegativeInvoice, ExcessivePromotion, ModifiedOrder, WrongRegimeVat,
-        MarketplaceVat, InvoicedByAmazon, ViesUnconfirmed, MissingExchangeRate,
+        MarketplaceVat, InvoicedByAmazon, ViesUnconfirmed, MissingExchangeRate, HiddenRows,
     )
 }
 

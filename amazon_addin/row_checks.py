@@ -48,7 +48,16 @@ class RowChecks:
                 case = B.tax_sanity(ttc, tax, qty, rates)
                 if case is not None:
                     fixed = V.split_ttc(ttc, rates[0])[1]
-                    self.add(F.VatMismatch, i, tax_c, format(fixed, "f"), case=case, tva=V.fmt_money(tax),
+                    # What the cell should hold: the tax Amazon's own HT implies when it is sane, else the
+                    # standard rate's; nothing when the destination is unknown (its rate is not known either)
+                    # or when Amazon's HT would then disagree with it.
+                    suggestion = fixed if hts[i] is None or ttc - hts[i] == fixed else None
+                    if hts[i] is not None and B.tax_sanity(ttc, ttc - hts[i], qty, rates) is None:
+                        suggestion = ttc - hts[i]
+                    if country_c[i] is None:
+                        suggestion = None
+                    self.add(F.VatMismatch, i, tax_c, None if suggestion is None else format(suggestion, "f"),
+                             case=case, tva=V.fmt_money(tax),
                              ttc=V.fmt_money(ttc), rate=V.fmt_rate(rates[0]), fixed=V.fmt_money(fixed),
                              implied=V.fmt_rate(V.implied_rate(ttc, tax) or Decimal(0)))
 

@@ -111,9 +111,15 @@ def _inspect(s: str, charset: str | None) -> TextIssue | None:
         bad = unencodable(fixed, charset)
         if bad:
             shown = " ".join(bad[:8])
-            reasons.append(f"{shown} ne peut pas être enregistré dans Gestan (jeu de caractères {charset})")
+            verb = "ne peuvent pas être enregistrés" if len(bad) > 1 else "ne peut pas être enregistré"
+            reasons.append(f"{shown} {verb} dans Gestan (jeu de caractères {charset})")
             severity = "error"
             fixed = transliterate(fixed, charset)
     if not reasons:
         return None
     return TextIssue(tuple(reasons), fixed if fixed != s else None, severity)
+
+
+def plural(n: int, singular: str, many: str | None = None) -> str:
+    """`n` and its noun agreed as French does: 0 and 1 take the singular ("1 erreur", "2 erreurs")."""
+    return f"{n} {singular if abs(n) < 2 else (many or singular + 's')}"

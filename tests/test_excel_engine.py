@@ -279,7 +279,7 @@ def test_multi_area_colour_in_one_call(tmp_path):
     sheet = xw.Book().sheets[0]
     E.counter.reset()
     sheet.range("B5,B9:B12,D40").color = RED
-    assert E.counter.by_name["Range.color="] == 1 and E.counter.total == 2  # Sheet.range + color
+    assert E.counter.by_name["Range.color="] == 1 and E.counter.total == 3  # Sheet.range + Interior + Color
     assert sheet.range("B5").color == RED and sheet.range("B11").color == RED and sheet.range("D40").color == RED
     assert sheet.range("B6").color is None and sheet.range("C1").color is None
     sheet.range("B9:B10").color = None
@@ -298,11 +298,11 @@ def test_200_scattered_cells_through_10_addresses_cost_about_10():
     E.counter.reset()
     for address in addresses:
         sheet.range(address).color = RED
-    assert E.counter.by_name["Range.color="] == 10 and E.counter.total == 20
+    assert E.counter.by_name["Range.color="] == 10 and E.counter.total == 30
     assert all(sheet.range(c).color == RED for c in cells)
     E.counter.reset()  # the cell-by-cell alternative xlwings offers costs one call per cell
     sheet.range("B2:J81").set_colors([[None] * 9 for _ in range(80)])
-    assert E.counter.total >= 720 and sheet.range("B2").color is None
+    assert E.counter.total >= 3 * 720 and sheet.range("B2").color is None
 
 
 def test_address_longer_than_255_characters_fails_like_excel():
@@ -325,7 +325,7 @@ def test_font_width_autofit(tmp_path):
     E.counter.reset()
     sheet.autofit()
     sheet.range("A:B").autofit()
-    assert E.counter.by_name["Sheet.autofit"] == 1 and E.counter.total == 2 + 2  # autofit() = 2
+    assert E.counter.by_name["Sheet.autofit"] == 1 and E.counter.total == 4 + 1 + 4  # Rows and Columns AutoFit
     ws = saved(sheet.book, tmp_path).active
     assert ws["A1"].font.b and ws["B1"].font.b and ws["B1"].font.color.rgb == "FFC00000"
     assert ws.column_dimensions["A"].width == 20
@@ -410,15 +410,16 @@ def test_book_caller_through_the_mock_caller(tmp_path):
 
 NEEDED = {  # base_classes member -> what the add-in's API needs from the engine
     "App": ["api", "visible", "screen_updating", "display_alerts", "enable_events", "calculation",
-            "status_bar", "alert", "books", "pid", "quit", "activate", "version"],
+            "status_bar", "alert", "books", "pid", "quit", "activate", "version", "selection"],
     "Books": ["active", "__call__", "__len__", "__iter__", "add", "open"],
     "Book": ["api", "name", "sheets", "app", "close", "save", "fullname", "activate"],
     "Sheets": ["api", "active", "__call__", "__len__", "__iter__", "add"],
     "Sheet": ["api", "name", "book", "index", "range", "cells", "activate", "clear_contents", "clear",
-              "autofit", "delete", "used_range", "visible", "notes"],
+              "autofit", "delete", "used_range", "visible", "notes", "tables"],
     "Range": ["api", "__len__", "row", "column", "shape", "raw_value", "formula", "clear_contents",
               "clear", "number_format", "address", "color", "set_colors", "font", "column_width", "autofit",
-              "note", "add_note", "__call__", "has_array"],
+              "note", "add_note", "__call__", "has_array", "select", "insert", "delete", "sort", "row_hidden",
+              "autofilter"],
     "Font": ["bold", "italic", "size", "color", "name"],
     "Note": ["api", "text", "author", "delete"],
     "Apps": ["keys", "add", "cleanup", "__iter__", "__len__", "__getitem__"],
@@ -506,3 +507,131 @@ def test_control_characters_are_stored_as_excel_does(tmp_path):
     with zipfile.ZipFile(tmp_path / "texte.xlsx") as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert "a_x000B_b_x000D_c _x005F_x0041_" in sheet
+
+
+# ------------------------------------------------------------------- focus, selection, user gestures
+
+def test_sheets_add_activates_the_new_sheet_and_activate_moves_the_focus(tmp_path):
+    book = xw.Book()
+    first = book.sheets[0]
+    E.counter.reset()
+    added = book.sheets.add("Aperçu", after=first)  # after the last sheet: Add, Move, Activate, Counts
+    cost = E.counter.total - 12  # what main.Sheets.add asks first: the sheets' names, to refuse a taken one
+    assert E.counter.by_name["Sheets.add"] == 1 and cost == 1 + 2 + 1  # Book.sheets, Sheets.__iter__, name
+    assert book.sheets.active == added
+    E.counter.reset()
+    first.activate()
+    assert book.sheets.active == first
+    assert E.counter.by_name["Sheet.activate"] == 1 and E.counter.by_name["Book.activate"] == 1
+    wb = saved(book, tmp_path)
+    assert wb.active.title == "Sheet1" and [ws.sheet_view.tabSelected for ws in wb.worksheets] == [True, False]
+
+
+def test_select_works_on_the_active_sheet_only_and_selection_reads_it(tmp_path):
+    book = xw.Book()
+    orders, other = book.sheets[0], book.sheets.add("Autre")
+    with pytest.raises(E.ComError):  # Excel: "Select method of Range class failed"
+        orders.range("M5").select()
+    orders.activate()
+    E.counter.reset()
+    orders.range("M5").select()
+    assert E.counter.total == 2  # Sheet.range + Select
+    assert book.selection.address == "$M$5" and book.app.selection.sheet == orders
+    assert saved(book, tmp_path)["Sheet1"].sheet_view.selection[0].activeCell == "M5"
+    assert other.name == "Autre"
+
+
+def test_colour_of_a_range_as_excel_reports_it():
+    sheet = xw.Book().sheets[0]
+    sheet.range("A1:B2").value = [["a", "b"], ["c", "d"]]
+    E.counter.reset()
+    assert sheet.range("A1:B2,D9").color is None and E.counter.total == 1 + 2  # ColorIndex only
+    sheet.range("A1,B2").color = RED
+    assert sheet.range("A1,B2").color == RED
+    with pytest.raises(TypeError):  # mixed: Interior.Color is Null, xlwings' int_to_rgb(None) fails
+        sheet.range("A1:B2").color
+    with pytest.raises(TypeError):
+        sheet.range("A1,C7").color  # one filled cell, one empty and unformatted cell
+
+
+def _grid(sheet, address):
+    return sheet.range(address).value
+
+
+def test_inserting_a_column_shifts_values_fills_notes_and_widths_and_copies_the_left_format(tmp_path):
+    sheet = xw.Book().sheets[0]
+    sheet.range("A1").value = [["id", "qty", "city"], ["1", 2, "Lyon"], ["2", 0, "Metz"]]
+    sheet.range("B3").color = RED
+    sheet.range("B3").api.AddComment("quantité nulle")
+    sheet.range("C1").column_width = 30
+    E.counter.reset()
+    sheet.range("B:B").insert("right")
+    assert E.counter.by_name["Range.insert"] == 1
+    assert _grid(sheet, "A1:D1") == ["id", None, "qty", "city"]
+    assert sheet.range("C3").value == 0 and sheet.range("C3").color == RED
+    assert sheet.range("C3").note.text == "quantité nulle" and sheet.range("B3").note is None
+    assert sheet.range("B3").color == (255, 255, 255) or sheet.range("B3").color is None
+    assert sheet.range("D1").column_width == 30 and sheet.range("C1").column_width == 8.43
+    sheet.range("D:D").insert("right")  # right of a marked column: the new cells take the left format
+    assert sheet.range("D3").color == RED and sheet.range("D3").note is None and sheet.range("D3").value is None
+    ws = saved(sheet.book, tmp_path).active
+    assert ws["C3"].comment.text == "quantité nulle" and ws["E1"].value == "city"
+    assert ws.column_dimensions["E"].width == 30
+
+
+def test_inserting_and_deleting_rows_shift_rows_below():
+    sheet = xw.Book().sheets[0]
+    sheet.range("A1").value = [["h"], ["r2"], ["r3"]]
+    sheet.range("A3").api.AddComment("n3")
+    sheet.range("2:2").insert("down")
+    assert _grid(sheet, "A1:A4") == ["h", None, "r2", "r3"] and sheet.range("A4").note.text == "n3"
+    sheet.range("3:3").delete("up")
+    assert _grid(sheet, "A1:A3") == ["h", None, "r3"] and sheet.range("A3").note.text == "n3"
+    sheet.range("A:A").delete("left")
+    assert sheet.used_range.address == "$A$1" and sheet.range("A3").note is None
+
+
+def test_sorting_moves_rows_with_their_notes_and_fills_blanks_last():
+    sheet = xw.Book().sheets[0]
+    sheet.range("A1").value = [["name", "qty"], ["b", 2], [None, 1], ["C", 3], ["a", 4]]
+    sheet.range("B2").color = RED
+    sheet.range("B2").api.AddComment("deux")
+    sheet.range("A1:B5").sort([1], [True], has_headers=True)
+    assert _grid(sheet, "A2:B5") == [["a", 4.0], ["b", 2.0], ["C", 3.0], [None, 1.0]]
+    assert sheet.range("B3").note.text == "deux" and sheet.range("B3").color == RED
+    assert sheet.range("B2").note is None and sheet.range("B2").color is None
+    sheet.range("A1:B5").sort([2], [False], has_headers=True)
+    assert _grid(sheet, "B2:B5") == [4.0, 3.0, 2.0, 1.0] and sheet.range("B4").note.text == "deux"
+
+
+def test_hiding_and_filtering_rows_moves_nothing(tmp_path):
+    sheet = xw.Book().sheets[0]
+    sheet.range("A1").value = [["country", "qty"], ["FR", 1], ["BE", 2], ["FR", 3], ["DE", 4]]
+    sheet.range("A3").api.AddComment("belge")
+    data = sheet.range("A1:B5")
+    data.autofilter.apply_values(1, ["FR"])
+    assert [sheet.range(f"A{r}").rows.hidden for r in range(2, 6)] == [False, True, False, True]
+    assert sheet.range("A3").value == "BE" and sheet.range("A3").note.text == "belge"
+    assert sheet.range("A2:A5").rows.hidden is None
+    app = sheet.book.app
+    E.counter.reset()
+    visible = app.api.WorksheetFunction.Subtotal(103, sheet.range("A2:A5").api)
+    assert visible == 2 and E.counter.total == 1 + 2  # Sheet.range + WorksheetFunction.Subtotal
+    data.autofilter.clear()
+    assert sheet.range("A2:A5").rows.hidden is False
+    sheet.range("4:5").rows.hidden = True
+    assert sheet.book.app.api.WorksheetFunction.Subtotal(103, sheet.range("A2:A5").api) == 2
+    assert saved(sheet.book, tmp_path).active.row_dimensions[4].hidden
+
+
+def test_a_whole_column_format_is_one_call_and_new_cells_take_it(tmp_path):
+    sheet = xw.Book().sheets[0]
+    sheet.range("B2").value = "déjà là"
+    E.counter.reset()
+    sheet.range("A:B,D:D").number_format = "@"
+    assert E.counter.total == 2 and sheet.range("B2").number_format == "@"
+    sheet.range("A1:D1").raw_value = [["=1+1", "00123", "x", "=2+2"]]  # typed later, into Text columns
+    assert sheet.range("A1:D1").value == ["=1+1", "00123", "x", "=2+2"] and E.ENGINE.risky_writes == []
+    assert sheet.used_range.address == "$A$1:$D$2"  # a column's format does not grow the used range
+    ws = saved(sheet.book, tmp_path).active
+    assert (ws["A1"].value, ws["A1"].data_type) == ("=1+1", "s") and ws["C1"].number_format == "General"

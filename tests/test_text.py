@@ -67,3 +67,27 @@ def test_phone_restored_in_france_only():
     assert postcodes.restore_phone("FR", "0671944444") is None
     assert postcodes.restore_phone("DE", "671944444") is None
     assert postcodes.restore_phone("FR", "+33 6 71 94 44 44") is None
+
+
+def test_wording_agrees_in_number():
+    from amazon_addin.text import inspect, plural
+
+    assert plural(0, "erreur") == "0 erreur" and plural(1, "erreur") == "1 erreur" and plural(2, "erreur") == "2 erreurs"
+    assert plural(3, "code postal ajouté", "codes postaux ajoutés") == "3 codes postaux ajoutés"
+    one = inspect("Łukasz", "cp1252")
+    many = inspect("Łukasz Šťastný", "cp1252")
+    assert any("Ł ne peut pas être enregistré dans Gestan" in r for r in one.reasons)
+    assert any("ne peuvent pas être enregistrés dans Gestan" in r for r in many.reasons)
+
+
+def test_ids_turned_into_numbers_are_shown_without_a_decimal_point():
+    from amazon_addin.checks import verify_table
+    from amazon_addin.reader import build_table
+    from amazon_addin.settings import Settings
+    from exportgen import HEADER, cells, row
+
+    grid = [list(HEADER)] + cells([row(order_item_id="x")])
+    grid[1][HEADER.index("order-item-id")] = 40000000000011.0  # what Excel hands over from a number cell
+    result = verify_table(build_table("e.xlsx", "xlsx", grid), Settings())
+    f = next(f for f in result.findings if f.code == "E_IDENTIFIANT")
+    assert "« 40000000000011 »" in f.message and ".0" not in f.message and f.suggestion == "40000000000011"

@@ -99,9 +99,13 @@ def test_tiny_amounts_snap_instead_of_failing(tmp_path):
 
 def test_shipping_and_gift_wrap_taxes_are_checked_too(tmp_path):
     result = verify(tmp_path, [row(order_id=oid(7), shipping_price="5.00", shipping_tax="5.00",
-                                   gift_wrap_price="2.00", gift_wrap_tax="-0.33")])
+                                   vat_exclusive_shipping_price="", gift_wrap_price="2.00", gift_wrap_tax="-0.33")])
     assert sorted(found(result)) == [("AV2", "E_TVA_INCOHERENTE"), ("O2", "E_TVA_INCOHERENTE")]
     assert {f.suggestion for f in result.findings} == {"0.83", "0.33"}
+    # Amazon's own HT of 0.00 beside it: 0.83 would break the row's arithmetic, so nothing is suggested.
+    result = verify(tmp_path, [row(order_id=oid(7), shipping_price="5.00", shipping_tax="5.00",
+                                   vat_exclusive_shipping_price="0.00")])
+    assert [(f.cell, f.suggestion) for f in result.findings if f.code == "E_TVA_INCOHERENTE"] == [("O2", None)]
 
 
 def test_ht_given_and_tax_empty_gives_the_tax(tmp_path):
@@ -131,6 +135,7 @@ def test_vat_computed_sits_on_the_tax_cell_never_on_the_price(tmp_path):
     """Corriger writes a suggestion into the cell it marks: a VAT suggested on item-price would destroy the price."""
     from amazon_addin.excel import addin as A
     from amazon_addin.excel import engine as E
+    from amazon_addin.excel.corriger import run_corriger
 
     header = [h for h in HEADER if h not in ("item-tax", "vat-exclusive-item-price")]
     result = verify(tmp_path, [row(order_id=oid(11), item_price="24.00")], header=header)
@@ -140,7 +145,8 @@ def test_vat_computed_sits_on_the_tax_cell_never_on_the_price(tmp_path):
     book = E.new_book()
     book.sheets[0].name = A.ORDER_SHEET
     A.load_export(book, tmp_path / "export.txt", BASE)
-    assert A.apply_suggestions(book, A.run_verifier(book, BASE)) == 0
+    A.run_verifier(book, BASE)
+    assert run_corriger(book, BASE)[0] == 0
     assert book.sheets[A.ORDER_SHEET].range("L2").value == 24.0  # the price is still the price
     book.close()
 
@@ -276,7 +282,11 @@ def test_amazon_vat_on_an_export_is_an_error_saying_why(tmp_path, country, postc
     result = verify(tmp_path, [row(order_id=oid(25), ship_country=country, ship_postal_code=postcode,
                                    item_price="24.00", item_tax="4.00", vat_exclusive_item_price="20.00")])
     f = only(result, "E_TVA_REGIME")
-    assert (f.cell, f.suggestion) == ("M2", "0.00") and "EXPORT" in f.message and why in f.message
+    # With Amazon's own HT beside it, 0.00 alone would break the row's arithmetic: two cells to fix, no suggestion.
+    assert (f.cell, f.suggestion) == ("M2", None) and "EXPORT" in f.message and why in f.message
+    alone = verify(tmp_path, [row(order_id=oid(25), ship_country=country, ship_postal_code=postcode,
+                                  item_price="24.00", item_tax="4.00", vat_exclusive_item_price="")])
+    assert (only(alone, "E_TVA_REGIME").cell, only(alone, "E_TVA_REGIME").suggestion) == ("M2", "0.00")
     fixed = verify(tmp_path, [row(order_id=oid(25), ship_country=country, ship_postal_code=postcode,
                                   item_price="24.00", item_tax="0.00", vat_exclusive_item_price="")])
     assert fixed.findings == [] and lines(fixed.orders[0]) == [("TASSE-GRES-01", D("24.00"), 0, D("24.00"), 0)]

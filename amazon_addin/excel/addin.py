@@ -3,6 +3,8 @@
 The same functions run in Excel (RunPython, COM) and headless (the openpyxl engine), so the command
 line's `verifier --out` and the tests exercise exactly what the user's buttons do. Every write that
 carries text from the export goes to cells formatted as Text (`@`), so it can never become a formula.
+Each button reads the order sheet once and the add-in's registry once, writes in blocks, and leaves the
+order sheet active with the first error selected (`finish`).
 """
 
 from __future__ import annotations
@@ -15,82 +17,62 @@ from collections import defaultdict
 from datetime import date, datetime
 from pathlib import PureWindowsPath
 
+
 from .. import columns as C
 from .. import findings as F
 from .. import values
 from ..checks import Verification, verify_table
+from ..errors import AddinError, SettingsError
 from ..reader import Table, build_table, read_grid
 from ..settings import Settings
-from . import marks
+from ..text import plural
+from . import layout, marking, marks
+from .marking import BLUE, GREEN, ORANGE, RED
+from .registry import REGISTRY_SHEET, Registry
+from .sheets import (OwnSheet, TEXT, clear_legacy, find_sheet, finish, get_or_add_sheet, put, read_block,
+                     save_registry)
 
 ORDER_SHEET = "Commandes"
 CONTROLS_SHEET = "Contrôles"
 PREVIEW_SHEET = "Aperçu"
 ALERTS_SHEET = "Alertes stock"
 SETTINGS_SHEET = "Paramètres"
-REGISTRY_SHEET = "_AmazonImport"
 INVOICE_HEADER = "N° facture"
 OWN_SHEETS = (CONTROLS_SHEET, PREVIEW_SHEET, ALERTS_SHEET, SETTINGS_SHEET, REGISTRY_SHEET)
 SHEET_NAME_MAX = 31
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\x00-\x1f:\\/?*\[\]]")  # Excel refuses these in a sheet name
 
-RED = (255, 199, 206)
-ORANGE = (255, 213, 153)
-BLUE = (221, 235, 247)
-GREEN = (198, 239, 206)
 FILL = {F.ERROR: RED, F.WARNING: ORANGE, F.INFO: BLUE}
 LABEL = {F.ERROR: "Erreur", F.WARNING: "Avertissement", F.INFO: "Information"}
-TEXT = "@"
+# One note for cells that say the same thing (SPEC §7: every such cell coloured, the first carries the note).
+ONCE_PER_VALUE = {F.NewProduct.code, F.NewCity.code, F.AlreadyIntegrated.code}
 
 
 # ------------------------------------------------------------------------------------------ sheets
 
-def find_sheet(book, name: str):
-    """The sheet, or None: one lookup (COM raises "Invalid index" for a missing name)."""
-    try:
-        return book.sheets[name]
-    except Exception:  # KeyError headless, pywintypes.com_error in Excel
-        return None
+def is_own_sheet(name: str) -> bool:
+    return name.casefold() in {n.casefold() for n in OWN_SHEETS}
 
 
-def get_or_add_sheet(book, name: str, hidden: bool = False):
-    sheet = find_sheet(book, name)
+def order_sheet(book, addin: bool = False, registry=None, sheets=None, with_focus: bool = False):
+    """The .xlsm works on `Commandes`; the add-in on the active sheet, unless that is one of its own sheets
+    (Contrôles, Aperçu...): then on the order sheet it worked on last. With `with_focus`, returns
+    (sheet, whether it is the active sheet)."""
+    sheets = sheets if sheets is not None else book.sheets
+    sheet = None if addin else find_sheet(sheets, ORDER_SHEET)
     if sheet is not None:
-        return sheet
-    sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
-    if hidden:
-        sheet.visible = False
-    return sheet
-
-
-def order_sheet(book, addin: bool = False):
-    """The .xlsm works on `Commandes`; the add-in on the active sheet of the active workbook."""
-    sheet = None if addin else find_sheet(book, ORDER_SHEET)
-    return sheet if sheet is not None else book.sheets.active
-
-
-def read_block(sheet) -> list[list]:
-    """The whole used block, aligned from A1 with the sheet's rows and columns, in three round trips:
-    `raw_value` skips xlwings' conversion layer, which costs some fifteen more COM reads."""
-    used = sheet.used_range
-    address = used.address
-    data = used.raw_value
-    if not isinstance(data, (list, tuple)):
-        data = [[data]]
-    top_left = address.split(":")[0].replace("$", "")
-    col, row = marks.split_cell(top_left)
-    pad = [None] * C.index_of(col)
-    rows = [[None] * 0 for _ in range(row - 1)]
-    for r in data:
-        rows.append(pad + [_naive(v) for v in r])
-    return rows or [[]]
-
-
-def _naive(v):
-    # pywin32 hands Excel dates back as UTC-aware datetimes; a cell has no time zone: keep the wall time.
-    if isinstance(v, datetime) and v.tzinfo is not None:
-        return v.replace(tzinfo=None)
-    return v
+        return (sheet, False) if with_focus else sheet  # the user may be on another sheet: activate it
+    active = sheets.active
+    name = active.name
+    found, focused = None, False
+    if not is_own_sheet(name):
+        found, focused = active, True
+    elif registry is not None and registry.last and not is_own_sheet(registry.last):
+        found = find_sheet(sheets, registry.last)
+    if found is None:
+        raise AddinError(f"La feuille active est « {name} », une feuille de l'add-in : activez la feuille "
+                         "des commandes, puis recommencez.")
+    return (found, focused) if with_focus else found
 
 
 def read_order_table(sheet) -> Table:
@@ -104,77 +86,6 @@ def _escape_sheet(name: str) -> str:
 def _link(sheet_name: str, cell: str) -> str:
     # Built by the add-in from a sheet name and an address it computed: never from export text.
     return f'=HYPERLINK("#\'{_escape_sheet(sheet_name)}\'!{cell}","{cell}")'
-
-
-def _rect(top_left_row: int, first_col: int, nrows: int, ncols: int) -> str:
-    return (f"{C.letter(first_col)}{top_left_row}:"
-            f"{C.letter(first_col + ncols - 1)}{top_left_row + nrows - 1}")
-
-
-def put(sheet, top: str, rows: list[list]) -> str:
-    """Write a 2D block in one round trip: `raw_value` on the exact address skips xlwings' conversion
-    layer, whose resizing alone costs some seventy COM property reads per write. Returns the address."""
-    col, row = marks.split_cell(top)
-    ncols = max((len(r) for r in rows), default=0)
-    if not rows or not ncols:
-        return top
-    rows = [list(r) + [None] * (ncols - len(r)) for r in rows]
-    address = _rect(row, C.index_of(col), len(rows), ncols)
-    sheet.range(address).raw_value = rows
-    return address
-
-
-def write_text_block(sheet, top: str, rows: list[list]) -> None:
-    """Text-format the target then write it: strangers' `=`, `+`, `-`, `@` stay text."""
-    if not rows:
-        return
-    col, row = marks.split_cell(top)
-    ncols = max(len(r) for r in rows)
-    sheet.range(_rect(row, C.index_of(col), len(rows), ncols)).number_format = TEXT
-    put(sheet, top, rows)
-
-
-# -------------------------------------------------------------------------------------- the registry
-
-def _registry_read(book) -> dict[str, list[str]]:
-    """Addresses of the marks Vérifier left last time, by kind (`fill`, `note`, `fix`)."""
-    sheet = find_sheet(book, REGISTRY_SHEET)
-    if sheet is None:
-        return {}
-    out: dict[str, list[str]] = defaultdict(list)
-    for row in read_block(sheet):
-        if len(row) >= 3 and row[0] and row[2]:
-            out[str(row[0])].append(f"{row[1]}|{row[2]}")
-    return out
-
-
-def _registry_write(book, entries: list[tuple[str, str, str]]) -> None:
-    """(kind, sheet name, address) rows, kept in a hidden sheet so the next run clears exactly these."""
-    sheet = get_or_add_sheet(book, REGISTRY_SHEET, hidden=True)
-    sheet.clear_contents()
-    if entries:
-        write_text_block(sheet, "A1", [list(e) for e in entries])
-
-
-def clear_marks(book, kinds=("fill", "note")) -> list[tuple[str, str, str]]:
-    """Remove this add-in's previous fills and notes, never the user's own; returns what is kept."""
-    kept = []
-    registry = _registry_read(book)
-    sheets = {s.name: s for s in book.sheets} if registry else {}
-    for kind, items in registry.items():
-        for item in items:
-            sheet_name, address = item.split("|", 1)
-            if kind not in kinds:
-                kept.append((kind, sheet_name, address))
-                continue
-            if sheet_name not in sheets:
-                continue
-            rng = sheets[sheet_name].range(address)
-            if kind == "note":
-                rng.api.ClearComments()
-            else:
-                rng.color = None
-    return kept
 
 
 # ---------------------------------------------------------------------------------------- Charger
@@ -195,48 +106,69 @@ def sheet_name_for(path, taken) -> str:
 
 
 def load_export(book, path, settings: Settings, addin: bool = False):
-    """Put an export's cells into a sheet: text columns as text (no lost zeros), amounts as numbers.
+    """Put an export's cells into a sheet, readable: text columns as text (no lost zeros, no formula),
+    amounts as numbers with two decimals, dates as dates (the seller's time, dd/mm/yyyy), widths fitted.
 
     The .xlsm loads into its own sheet `Commandes`, emptied first. The add-in works in the user's own
     workbook: it adds a new sheet named after the file, next to the active one (Excel activates it), and
     never writes over a sheet that is already there (COM changes cannot be undone)."""
     grid = read_grid(path, settings.taille_max_mo)
     table = build_table(str(path), grid.format, grid.rows, max_rows=settings.lignes_max)  # validates it
-    clear_marks(book, kinds=("fill", "note", "fix"))
-    _registry_write(book, [])
+    registry = Registry.read(book, find_sheet)
+    clear_legacy(book, registry)
     if addin:
         name = sheet_name_for(path, [s.name for s in book.sheets])
         sheet = book.sheets.add(name, after=book.sheets.active)
     else:
         sheet = get_or_add_sheet(book, ORDER_SHEET)
         sheet.clear()
+    registry.sheets.pop(sheet.name, None)  # its marks went with its cells
+    registry.last = sheet.name
     rows = grid.rows
     width = max((len(r) for r in rows), default=0)
     numeric = {idx for name, idx in table.columns.items() if name in C.MONEY or name == "quantity-purchased"}
+    dated = {idx for name, idx in table.columns.items() if name in C.DATES}
     header_idx = table.header_row - 1  # -1 for the letter layout: every row is data
-    out = []
+    date1904 = grid.date1904
+    out, dates = [], defaultdict(list)
     for i, r in enumerate(rows):
         line = []
         for j in range(width):
             v = r[j] if j < len(r) else None
             if v is None or v == "":
                 line.append(None)
-            elif j in numeric and i != header_idx:
+            elif i == header_idx:
+                line.append(values.as_text(v))
+            elif j in numeric:
                 line.append(_number_or_text(v))
+            elif j in dated:
+                typed = layout.typed_date(v, settings.zone, date1904)
+                dates[j].append(typed)
+                line.append(typed if typed is not None else values.as_text(v))
             elif isinstance(v, (datetime, date)):
                 line.append(v)
             else:
                 line.append(values.as_text(v))
         out.append(line)
     if out and width:
-        text_cols = [j for j in range(width) if j not in numeric]
-        areas = [f"{C.letter(j)}1:{C.letter(j)}{len(out)}" for j in text_cols]
-        for address in marks.pack(areas):
-            sheet.range(address).number_format = TEXT
-        money = [f"{C.letter(j)}1:{C.letter(j)}{len(out)}" for name, j in table.columns.items() if name in C.MONEY]
-        for address in marks.pack(money):
-            sheet.range(address).number_format = "0.00"
+        money = {idx for name, idx in table.columns.items() if name in C.MONEY}
+        by_format: dict[str, list[str]] = defaultdict(list)
+        for j in range(width):  # whole columns: rows the user adds take the format too
+            fmt = (layout.MONEY if j in money else None) if j in numeric else \
+                layout.date_format(dates[j]) if j in dated else TEXT
+            if fmt:
+                by_format[fmt].append(f"{C.letter(j)}:{C.letter(j)}")
+        for fmt, areas in by_format.items():
+            for address in marks.pack(areas):
+                sheet.range(address).number_format = fmt
         put(sheet, "A1", out)
+        caps = {j: 50 for j in range(width) if j not in numeric and j not in dated}
+        layout.set_widths(sheet, layout.widths(out, header_rows=1 if header_idx == 0 else 0, caps=caps))
+    # The add-in's own sheets are set up here, once, so that each Vérifier costs what its marks cost.
+    controls_sheet(book, registry).sheet(after=sheet)
+    preview_sheet(book, registry).sheet(after=sheet)
+    save_registry(book, registry)
+    finish(sheet)
     return sheet, table
 
 
@@ -249,68 +181,191 @@ def _number_or_text(v):
 
 # -------------------------------------------------------------------------------------- Vérifier
 
+def finding_line(f: F.Finding) -> str:
+    line = f"[{LABEL[f.severity]}] {f.message}"
+    if f.suggestion is not None:
+        line += f"\nÀ mettre à la place : {F.suggestion_text(f)}"
+    return line
+
+
 def note_text(found: list[F.Finding]) -> str:
-    parts = []
-    for f in sorted(found, key=lambda f: F.SEVERITY_RANK[f.severity]):
-        line = f"[{LABEL[f.severity]}] {f.message}"
-        if f.suggestion is not None:
-            line += f"\nÀ mettre à la place : {F.suggestion_text(f)}"
-        parts.append(line)
-    return "\n".join(parts)
+    return "\n".join(finding_line(f) for f in sorted(found, key=lambda f: F.SEVERITY_RANK[f.severity]))
 
 
-def apply_marks(book, sheet, result: Verification, status=None) -> dict:
-    """Colour and annotate the order sheet; whole rows of already-integrated orders in light blue."""
-    t = result.table
-    by_cell: dict[str, list[F.Finding]] = defaultdict(list)
+def fix_line(original: str) -> str:
+    return f"[Corrigé] Valeur d'origine : {original if original != '' else '(vide)'}"
+
+
+def wanted(result: Verification, fixes: dict, width: int):
+    """Each marked cell's fill and note (errors red, warnings orange, Corriger's cells green, the rows of
+    integrated orders light blue), the worst severity winning; one note per cell, listing its findings."""
+    by_cell: dict[tuple[int, int], list[F.Finding]] = defaultdict(list)
     for f in result.findings:
         if f.cell:
-            by_cell[f.cell].append(f)
-    integrated_rows = sorted({f.row for f in result.findings if f.code == F.AlreadyIntegrated.code})
-    by_style: dict[str, list[str]] = defaultdict(list)
-    for cell, found in by_cell.items():
-        worst = min(found, key=lambda f: F.SEVERITY_RANK[f.severity]).severity
-        by_style[worst].append(cell)
-    entries = []
-    name = sheet.name
-    width = max((len(r) for r in t.rows), default=1)
-    last_col = C.letter(max(width, len(t.header), 1) - 1)
-    for address in marks.row_areas(integrated_rows, last_col):
-        sheet.range(address).color = BLUE
-        entries.append(("fill", name, address))
-    for severity in (F.INFO, F.WARNING, F.ERROR):  # errors last: they win where styles meet
-        for address in marks.addresses(by_style.get(severity, [])):
-            sheet.range(address).color = FILL[severity]
-            entries.append(("fill", name, address))
-    notes = 0
-    for n, (cell, found) in enumerate(sorted(by_cell.items(), key=lambda kv: marks.split_cell(kv[0])[::-1])):
-        try:
-            sheet.range(cell).api.AddComment(note_text(found))
-            notes += 1
-        except Exception:  # the user's own note is there: it is never replaced
-            continue
-        if status and n % 200 == 0:
-            status(f"Vérifier : notes {n}/{len(by_cell)}…")
-    entries += [("note", name, a) for a in marks.addresses(list(by_cell))]
-    return {"entries": entries, "cells": len(by_cell), "notes": notes}
+            by_cell[marking.cell_pos(f.cell)].append(f)
+    repeats: dict[tuple[str, str], int] = defaultdict(int)
+    for found in by_cell.values():
+        for f in found:
+            if f.code in ONCE_PER_VALUE:
+                repeats[(f.code, f.message)] += 1
+    noted: set[tuple[str, str]] = set()
+    want = {}
+    for pos in sorted(set(by_cell) | set(fixes)):
+        found = sorted(by_cell.get(pos, []), key=lambda f: F.SEVERITY_RANK[f.severity])
+        fill = FILL[found[0].severity] if found else GREEN
+        lines = [fix_line(fixes[pos])] if pos in fixes else []
+        for f in found:
+            key = (f.code, f.message)
+            if f.code in ONCE_PER_VALUE:
+                if key in noted:
+                    continue
+                noted.add(key)
+                others = repeats[key] - 1
+                if others:
+                    lines.append(finding_line(f) + f"\n(Même constat sur {plural(others, 'autre cellule', 'autres cellules')}"
+                                 f", toutes en couleur ; liste dans « {CONTROLS_SHEET} ».)")
+                    continue
+            lines.append(finding_line(f))
+        want[pos] = marking.Want(fill, marking.block("\n".join(lines)) if lines else None, fix=fixes.get(pos))
+    blue = {f.row: width - 1 for f in result.findings if f.code == F.AlreadyIntegrated.code}
+    return want, blue
 
 
-def write_controls(book, order_sheet_name: str, result: Verification) -> None:
-    sheet = get_or_add_sheet(book, CONTROLS_SHEET)
-    sheet.clear()
-    header = ["Ligne", "Colonne", "Gravité", "Code", "Message", "Suggestion"]
-    rows = [[f.row, f.column, LABEL[f.severity], f.code, f.message, F.suggestion_text(f)] for f in result.findings]
-    n = len(rows) + 1
-    sheet.range(f"C1:G{n}").number_format = TEXT
-    links = [[_link(order_sheet_name, f.cell) if f.cell else None] for f in result.findings]
-    put(sheet, "A1", [["Cellule"]] + links)
-    put(sheet, "B1", [header] + rows)
-    sheet.range("A1:G1").font.bold = True
+def hidden_row_count(app, sheet, table: Table) -> int:
+    """Rows hidden by hand or by a filter, with an order id: SUBTOTAL(103) counts the visible ones."""
+    idx = table.columns.get("order-id")
+    if idx is None or not table.row_numbers:
+        return 0
+    col = C.letter(idx)
+    filled = sum(1 for v in table.column_values("order-id") if v is not None and v != "")
+    try:
+        visible = app.api.WorksheetFunction.Subtotal(
+            103, sheet.range(f"{col}{table.row_numbers[0]}:{col}{table.row_numbers[-1]}").api)
+    except Exception:  # noqa: BLE001 - a count Excel cannot give is no reason to stop Vérifier
+        return 0
+    return max(0, filled - int(visible))
+
+
+class Pass:
+    """One button's look at the order sheet: the registry and the sheet's cells read once each."""
+
+    def __init__(self, book, settings: Settings, addin: bool = False, status=None):
+        self.book, self.settings, self.addin = book, settings, addin
+        self.status = status or (lambda text: None)
+        self.app = book.app
+        self.sheets = book.sheets
+        self.registry = Registry.read(self.sheets, find_sheet)
+        clear_legacy(book, self.registry)
+        self.sheet, self.focused = order_sheet(book, addin, self.registry, self.sheets, with_focus=True)
+        self.name = self.sheet.name
+        self.block = read_block(self.sheet)
+        self.table = build_table(f"{book.name}!{self.name}", "excel", self.block)
+        self.hidden = hidden_row_count(self.app, self.sheet, self.table)
+        self.facts = None
+        self.lost = 0
+
+    @property
+    def width(self) -> int:
+        return max(max((len(r) for r in self.block), default=0), len(self.table.header))
+
+    def rebuild(self) -> None:
+        self.table = build_table(self.table.path, "excel", self.block)
+
+    def verify(self, facts_for=None, facts=None) -> Verification:
+        """The checks, with Gestan's facts when a base is named (`facts_for(table)`); without them, and
+        said, when it cannot be read."""
+        notice = None
+        if facts_for is not None:
+            try:
+                facts = facts_for(self.table)
+            except SettingsError as exc:
+                notice = ("Contrôles de la base Gestan non faits (produits, villes, commandes déjà intégrées) : "
+                          + exc.message)
+        self.facts = facts
+        result = verify_table(self.table, self.settings, facts)
+        if self.hidden:
+            result.findings = F.sort_findings(result.findings + [
+                F.HiddenRows(row=1, column=None, params={"count": self.hidden})])
+        result.notice = notice
+        return result
+
+    def mark(self, result: Verification, new_fixes: dict | None = None, writes: dict | None = None) -> None:
+        old = self.registry.sheets.get(self.name) or self._adopt()
+        tracked = marking.track(old, self.block, self.table.header_row,
+                                probe=lambda cell: marking.probe_note(self.sheet, cell),
+                                search=lambda: marking.search_notes(self.sheet))
+        self.lost = tracked.lost
+        fixes = {pos: cm.fix for pos, cm in tracked.state.cells.items() if cm.fix is not None}
+        for pos, original in (new_fixes or {}).items():
+            fixes.setdefault(pos, original)  # a cell corrected twice keeps its first value
+        width = self.width
+        want, blue = wanted(result, fixes, width)
+        for pos, value in (writes or {}).items():
+            want.setdefault(pos, marking.Want(GREEN, None)).value = value
+        state = marking.apply(self.sheet, tracked.state, want, blue, self.status)
+        state.header = marking.fold_header(self.block, self.table.header_row)
+        state.width = width
+        state.excluded = sorted({c for (_, c), w in want.items() if w.fill in (RED, ORANGE, GREEN)})
+        keep = [c for c in range(width) if c not in set(state.excluded)]
+        state.rows = {r: marking.fingerprint(self.block[r - 1], keep)
+                      for r in {r for r, _ in state.cells} | set(state.blue) if r <= len(self.block)}
+        self.registry.sheets[self.name] = state
+        self.registry.last = self.name
+
+    def _adopt(self):
+        """A marked sheet the user renamed: its marks are this sheet's when no other sheet claims them."""
+        if not self.registry.sheets:
+            return None
+        names = {s.name for s in self.sheets}
+        orphans = [n for n in self.registry.sheets if n not in names]
+        return self.registry.sheets.pop(orphans[0]) if len(orphans) == 1 else None
+
+    def publish(self, result: Verification, alerts=None) -> None:
+        """Contrôles and Aperçu rewritten (and `Alertes stock`: (alerts, moved codes)), the registry saved,
+        the focus back on the order sheet."""
+        moved = write_controls(self.book, self.registry, self.sheet, result, self.name, self.sheets)
+        moved |= write_preview(self.book, self.registry, self.sheet, result, self.sheets)
+        if alerts is not None:
+            moved |= write_alerts(self.book, self.registry, self.sheet, *alerts)
+        moved |= save_registry(self.book, self.registry, self.sheets)
+        finish(self.sheet, result, activate=moved or not self.focused)
+
+
+def run_verifier(book, settings: Settings, facts=None, addin: bool = False, status=None,
+                 facts_for=None) -> Verification:
+    """Vérifier on a workbook: read once, mark what changed, rebuild Contrôles and Aperçu."""
+    if status:
+        status("Vérifier : lecture de la feuille…")
+    p = Pass(book, settings, addin, status)
+    result = p.verify(facts_for, facts)
+    p.mark(result)
+    p.publish(result)
+    return result
+
+
+CONTROLS_HEADER = ["Cellule", "Ligne", "Colonne", "Gravité", "Code", "Message", "Suggestion"]
+
+
+def controls_sheet(book, registry) -> OwnSheet:
+    return OwnSheet(book, registry, CONTROLS_SHEET, CONTROLS_HEADER, {TEXT: "C:G"},
+                    {0: 10, 1: 8, 2: 28, 3: 16, 4: 24, 5: 100, 6: 40})
+
+
+def write_controls(book, registry, order, result: Verification, order_name: str | None = None,
+                   sheets=None) -> bool:
+    name = order_name or order.name
+    rows = [CONTROLS_HEADER] + [[_link(name, f.cell) if f.cell else None, f.row, f.column, LABEL[f.severity],
+                                 f.code, f.message, F.suggestion_text(f)] for f in result.findings]
+    return controls_sheet(book, registry).write(rows, after=order, sheets=sheets)
+
+
+PREVIEW_HEADER = ["Commande", "Client / ligne", "Libellé", "Adresse", "Quantité", "Prix HT", "TVA", "Prix TTC",
+                  "% TVA", "Prix unitaire HT"]
 
 
 def preview_rows(result: Verification) -> list[list]:
-    """Gestan's preview grid: one block per order; columns A–D text, E–I numbers."""
-    out = [["Commande", "Client / ligne", "Libellé", "Adresse", "Quantité", "Prix HT", "TVA", "Prix TTC", "% TVA"]]
+    """Gestan's preview grid: one block per order; columns A–D text, E–J numbers (unit price HT last)."""
+    out = [list(PREVIEW_HEADER)]
     for o in result.orders:
         s, b = o.shipping, o.billing
         ship = ", ".join(x for x in (s.line1, s.line2, f"{s.postcode} {s.city}".strip(), s.country) if x)
@@ -321,10 +376,11 @@ def preview_rows(result: Verification) -> list[list]:
         out.append([None, "Téléphone", o.buyer_phone or s.phone, None])
         if o.b2b:
             out.append([None, "Professionnel", o.company, " ".join(x for x in (o.vat_number, o.po_number) if x)])
-        out.append([None, "Code", "Libellé", None, "Quantité", "Prix HT", "TVA", "Prix TTC", "% TVA"])
+        out.append([None, "Code", "Libellé", None, "Quantité", "Prix HT", "TVA", "Prix TTC", "% TVA",
+                    "Prix unitaire HT"])
         for line in o.lines:
             out.append([None, line.product_code, line.label, None, line.quantity, float(line.ht), float(line.tva),
-                        float(line.ttc), float(line.rate)])
+                        float(line.ttc), float(line.rate), float(line.unit_ht)])
         out.append([None, None, f"Total {o.currency} — facture du {o.invoice_date.strftime('%d/%m/%Y')}", None, None,
                     float(o.total_ht), float(o.total_tva), float(o.total_ttc), None])
         euros = o.euros()
@@ -336,46 +392,25 @@ def preview_rows(result: Verification) -> list[list]:
         if o.taxe_marketplace:
             regime += f" — TVA collectée par Amazon : {format(o.taxe_marketplace, 'f')} {o.currency}"
         out.append([None, None, regime, None, None, None, None, None, None])
-        out.append([None] * 9)
-    return [r + [None] * (9 - len(r)) for r in out]  # xlwings refuses jagged 2D lists
+        out.append([None] * 10)
+    return [r + [None] * (10 - len(r)) for r in out]  # xlwings refuses jagged 2D lists
 
 
-def write_preview(book, result: Verification) -> None:
-    sheet = get_or_add_sheet(book, PREVIEW_SHEET)
-    sheet.clear()
-    rows = preview_rows(result)
-    n = len(rows)
-    sheet.range(f"A1:D{n}").number_format = TEXT
-    sheet.range(f"F1:H{n}").number_format = "0.00"
-    put(sheet, "A1", rows)
-    sheet.range("A1:I1").font.bold = True
+def preview_sheet(book, registry) -> OwnSheet:
+    return OwnSheet(book, registry, PREVIEW_SHEET, PREVIEW_HEADER,
+                    {TEXT: "A:D", layout.MONEY: "F:H", layout.UNIT_PRICE: "J:J"},
+                    {0: 22, 1: 16, 2: 40, 3: 40, 4: 10, 5: 12, 6: 12, 7: 12, 8: 8, 9: 18}, fitted={2: 60, 3: 60})
 
 
-def run_verifier(book, settings: Settings, facts=None, addin: bool = False, status=None) -> Verification:
-    """Vérifier on a workbook: read once, clear own marks, colour, annotate, rebuild Contrôles/Aperçu."""
-    sheet = order_sheet(book, addin)
-    if status:
-        status("Vérifier : lecture de la feuille…")
-    table = read_order_table(sheet)
-    if status:
-        status(f"Vérifier : contrôle de {len(table.rows)} ligne(s)…")
-    result = verify_table(table, settings, facts)
-    kept = clear_marks(book)
-    name = sheet.name
-    for kind, sheet_name, address in kept:  # Corriger's green survives; a new finding recolours it below
-        if kind == "fix" and sheet_name == name:
-            sheet.range(address).color = GREEN
-    applied = apply_marks(book, sheet, result, status)
-    _registry_write(book, kept + applied["entries"])
-    write_controls(book, name, result)
-    write_preview(book, result)
-    return result
+def write_preview(book, registry, order, result: Verification, sheets=None) -> bool:
+    return preview_sheet(book, registry).write(preview_rows(result), after=order, sheets=sheets)
 
 
 def summary_text(result: Verification) -> str:
     counts = result.counts
-    text = (f"{result.order_count} commande(s), {len(result.rows)} ligne(s).\n"
-            f"{counts[F.ERROR]} erreur(s), {counts[F.WARNING]} avertissement(s), {counts[F.INFO]} information(s).\n")
+    text = (f"{plural(result.order_count, 'commande')}, {plural(len(result.rows), 'ligne')}.\n"
+            f"{plural(counts[F.ERROR], 'erreur')}, {plural(counts[F.WARNING], 'avertissement')}, "
+            f"{plural(counts[F.INFO], 'information')}.\n")
     text += "".join(line + "\n" for line in F.count_lines(result.findings))
     if result.has_errors:
         text += "Corrigez les cellules en rouge (la note de chaque cellule dit pourquoi et quoi mettre), puis relancez."
@@ -384,44 +419,6 @@ def summary_text(result: Verification) -> str:
     if result.notice:
         text += "\n\n" + result.notice
     return text
-
-
-# --------------------------------------------------------------------------------------- Corriger
-
-def apply_suggestions(book, result: Verification, addin: bool = False) -> int:
-    """Write every suggestion into its cell, and mark those cells green: amounts as numbers (a French Excel
-    shows 3,52 and sums them), everything else as text."""
-    sheet = order_sheet(book, addin)
-    fixes = {}
-    for f in result.findings:
-        if f.cell and f.suggestion is not None and f.severity in (F.ERROR, F.WARNING):
-            fixes.setdefault(f.cell, _typed_fix(f))
-    if not fixes:
-        return 0
-    amounts = [cell for cell, value in fixes.items() if isinstance(value, float)]
-    texts = [cell for cell, value in fixes.items() if not isinstance(value, float)]
-    for address in marks.addresses(texts):
-        sheet.range(address).number_format = TEXT
-    for address in marks.addresses(amounts):
-        sheet.range(address).number_format = "0.00"
-    for cell, value in fixes.items():
-        sheet.range(cell).raw_value = value
-    entries = []
-    for address in marks.addresses(list(fixes)):
-        sheet.range(address).color = GREEN
-        entries.append(("fix", sheet.name, address))
-    registry = [(k, *item.split("|", 1)) for k, items in _registry_read(book).items() for item in items]
-    _registry_write(book, registry + entries)
-    return len(fixes)
-
-
-def _typed_fix(f: F.Finding):
-    if f.column in C.MONEY:
-        try:
-            return float(values.parse_money(f.suggestion))
-        except ValueError:
-            pass
-    return f.suggestion
 
 
 # --------------------------------------------------------------------------------------- Intégrer
@@ -449,18 +446,24 @@ def write_invoice_numbers(sheet, table: Table, numbers: dict[int, str]) -> None:
     block += [[numbers.get(r)] for r in range(table.header_row + 1, last + 1)]
     sheet.range(f"{letter}{start}:{letter}{max(start, last)}").number_format = TEXT
     put(sheet, f"{letter}{start}", block)
+    if table.header_row:
+        layout.set_widths(sheet, {col: layout.step(max(len(INVOICE_HEADER) + 1, *(len(n or "") for n in
+                                                                                  numbers.values())) + 2)})
 
 
-def write_alerts(book, alerts) -> None:
-    sheet = get_or_add_sheet(book, ALERTS_SHEET)
-    sheet.clear()
-    header = ["Code", "Libellé", "Stock avant", "Quantité vendue", "Stock après", "Seuil d'alerte", "Commandes"]
-    rows = [[a.code, a.libelle, a.stock_avant, a.quantite, a.stock_apres, a.stock_alerte, ", ".join(a.commandes)]
-            for a in alerts]
-    n = len(rows) + 1
-    sheet.range(f"A1:B{n},G1:G{n}").number_format = TEXT
-    put(sheet, "A1", [header] + rows)
-    sheet.range("A1:G1").font.bold = True
+ALERTS_HEADER = ["Code", "Libellé", "Stock avant", "Quantité vendue", "Stock après", "Seuil d'alerte", "Commandes",
+                 "Cette intégration"]
+
+
+def write_alerts(book, registry, order, alerts, moved: set[str] | None = None) -> bool:
+    """Every product of the sheet under its alert level now; `moved`: those this integration moved."""
+    moved = moved or set()
+    rows = [list(ALERTS_HEADER)] + [
+        [a.code, a.libelle, a.stock_avant, a.quantite, a.stock_apres, a.stock_alerte, ", ".join(a.commandes),
+         "oui" if a.code in moved else None] for a in alerts]
+    sheet = OwnSheet(book, registry, ALERTS_SHEET, ALERTS_HEADER, {TEXT: "A:B,G:H"},
+                     {0: 16, 1: 40, 2: 12, 3: 16, 4: 12, 5: 14, 6: 40, 7: 18}, fitted={1: 60, 6: 60})
+    return sheet.write(rows, after=order)
 
 
 def invoice_numbers_by_row(summary, result: Verification) -> dict[int, str]:

@@ -6,21 +6,41 @@ written against xlwings' public API runs unchanged on Linux (`xw.Book(path)`, `x
 cost in Excel. A new book holds one sheet named "Sheet1" (English Excel, not "Feuil1").
 
 Cost model. Every call xlwings' `main.py` makes on the engine (each property get or set, each method)
-is recorded in `counter.by_name` as "Class.member" (a setter as "Class.member="), weight 1 unless:
+is recorded in `counter.by_name` as "Class.member" (a setter as "Class.member="), weighted by the number
+of COM round trips xlwings' Windows implementation (`_xlwindows.py` 0.37.8) makes for it: 1 unless the
+table says otherwise. Each `.Interior`, `.Comment`, `.Parent` hop is a round trip of its own.
 
-| impl call                                      | weight  | why                                        |
-|------------------------------------------------|---------|--------------------------------------------|
-| `Range.raw_value` get or set, a whole 2D block | 1       | one SAFEARRAY round trip                   |
-| `Range.color=` on "B5,B9:B12,D40" (None too)   | 1       | one Interior set, every area at once       |
-| `Range.number_format=`, `Font.bold=` on a block| 1       | one property set                           |
-| `Range.api.AddComment(text)`                   | 1       | one COM method; raises if a note exists    |
-| `Range.api.ClearComments()`, multi-area        | 1       | one COM method                             |
-| `Sheets.add`, `Sheet.delete`                   | 1 each  |                                            |
-| `Range.set_colors(colors)`                     | 1/cell  | xlwings loops cell by cell on Windows      |
-| `Sheet.autofit()` without axis                 | 2       | Rows.AutoFit + Columns.AutoFit             |
-| `Range.api`, `App.pid`, `App.engine`           | 0       | a held reference, a Python-side value      |
-| `Engine.*`, `Apps.*`, `Books.open`, `Book.save`| not     | process bookkeeping, or outside a command  |
-| `Book.close`, `App.quit`, `App.kill`           | counted | (opening, saving, closing)                 |
+| impl call                                         | weight    | what `_xlwindows.py` does                       |
+|---------------------------------------------------|-----------|-------------------------------------------------|
+| `Sheet.range("M5")`, `Sheet.range("B5,B9:B12")`   | 1         | `Worksheet.Range(address)`                      |
+| `Range.raw_value` get or set, a whole 2D block    | 1         | one SAFEARRAY round trip                        |
+| `Range.number_format=`, `Range.column_width=`     | 1         | one property set, every area at once            |
+| `Range.color=` on "B5,B9:B12,D40" (None too)      | 2         | `Interior`, then `Color` (or `ColorIndex`)      |
+| `Range.color` get                                 | 2 or 4    | `Interior.ColorIndex`, then `Interior.Color`    |
+|                                                   |           | when filled; a mixed range raises (see below)   |
+| `Range.note` get                                  | 1 or 2    | `Comment`, read twice when there is one         |
+| `Note.text` get or set, `Note.delete`             | 1         | `Comment.Text()`, `Comment.Text(t)`, `Delete()` |
+| `Range.api.AddComment(text)`                      | 1         | one COM method; raises if a note exists         |
+| `Range.api.ClearComments()`, multi-area           | 1         | one COM method                                  |
+| `Range.select`, `Sheet.activate`, `Book.activate` | 1 each    | `Select()`, `Activate()`                        |
+| `App.selection`                                   | 3         | `Selection.Address` (a probe), `Selection`      |
+| `Range.font`, then `Font.bold=`                   | 1 + 1     | `Font`, then `Bold`                             |
+| `Sheet.clear`, `Sheet.clear_contents`             | 2         | `Cells`, then `Clear()` / `ClearContents()`     |
+| `Sheet.autofit(axis)`, `Range.autofit(axis)`      | 2, 4 both | `Columns` (or `Rows`), then `AutoFit()`         |
+| `Sheets.active`                                   | 2         | `Parent.ActiveSheet`                            |
+| `Sheets.__iter__`                                 | 1 + n     | `_NewEnum`, then one step per sheet             |
+| `Sheet.notes`                                     | 1 + n     | `Comments`, then one step per note              |
+| `Sheets.add` (+1 with a name)                     | 1 to 11   | `Add()`; before a sheet 2; after one 5; after   |
+|                                                   |           | the last one 11 (Add, Move, Activate, Counts)   |
+| `Sheet.delete`                                    | 6         | DisplayAlerts read, off, `Delete()`, restored   |
+| `Range.set_colors(colors)`                        | 3/cell    | xlwings loops cell by cell on Windows           |
+| `Range.row_hidden` get; set                       | 3 + 2/row; 2 | `EntireRow.Rows.Item(i).Hidden` per row      |
+| `App.api.WorksheetFunction.Subtotal(n, rng)`      | 2         | `WorksheetFunction`, then `Subtotal`            |
+| `Range.insert`, `Range.delete`                    | 1         | `Insert(Shift, CopyOrigin)`, `Delete(Shift)`    |
+| `Range.sort`                                      | 15        | the Sort object's fields, range, header, Apply  |
+| `*.api`, `App.pid`, `App.engine`                  | 0         | a held reference, a Python-side value           |
+| `Engine.*`, `Apps.*`, `Books.open`, `Book.save`   | not       | process bookkeeping, or outside a command       |
+| `Book.close`, `App.quit`, `App.kill`              | counted   | (opening, saving, closing)                      |
 
 Navigation (`Range.sheet`, `Sheet.book`, `Book.app`, `Book.name`, `Range.shape`...) counts 1 per call:
 over COM these are round trips too. So `main.Range.add_note(text)` costs 3 (shape, note, add_note) on
@@ -30,6 +50,14 @@ writing a 2D list about 70 (xlwings' resize compares sheets, books and apps; it 
 over 100,000 cells into chunks, a few more calls each). Calls the engine makes to itself are not
 counted (depth guard), and `with counter.paused():` excludes a block (`open_book` uses it).
 
+Colours read as Excel reports them for a whole range: None when no cell of any area is filled, the
+colour when every cell shares it, and for a mixed range the TypeError xlwings raises on Windows
+(`Interior.ColorIndex` and `Interior.Color` are Null there). Focus: `Sheets.add` activates the new sheet
+(and tab), `activate()` moves the focus, hiding or deleting the active sheet activates the next visible
+one, `Range.select` works only on the active sheet of the active book, and `App.selection` reads it back.
+User gestures (`Range.insert`, `Range.delete`, `Range.sort`, `rows.hidden`, `Range.autofilter`) move and
+hide cells as Excel does: see `moves.py`.
+
 Entry rules emulated when a str is written: `=...` is a formula unless the cell's number format is
 "@" (then it stays text, as Excel does); a leading `'` is dropped and the rest kept as text; a plain
 integer string ("00123", "+33612345678") becomes a number kept to 15 digits, as in every Excel locale.
@@ -37,10 +65,11 @@ Strings Excel would parse depending on its locale or version (decimals, dates, t
 leading `+`, `-` or `@`) are kept as text and listed in `ENGINE.risky_writes`: format such cells "@".
 
 Not emulated: formulas are never calculated (a formula cell reads back as its text); whole rows or
-columns (`"A:A"`, `sheet.cells`) can be cleared and uncoloured, not read, filled or styled; getters
-give the first cell's value on a mixed range; theme colours read as None (but the text colour);
-`Range.api` knows only AddComment and ClearComments; what xlwings' base classes leave unimplemented
-raises NotImplementedError.
+columns (`"A:A"`, `sheet.cells`) can be cleared, uncoloured, sized, inserted, deleted and hidden, whole
+columns formatted (the column's format, which new cells take, as in Excel), not read; other getters give the first cell's value on a mixed range; theme colours read as
+None (but the text colour); `Range.api` knows only AddComment and ClearComments, `App.api` only
+`WorksheetFunction.Subtotal` (3 and 103: COUNTA, of visible rows for 103); what xlwings' base classes
+leave unimplemented raises NotImplementedError; autofit changes no width (there is no layout engine).
 """
 
 from __future__ import annotations
@@ -64,6 +93,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from xlwings import base_classes as bc
 from xlwings.utils import hex_to_rgb, int_to_rgb
+
+from . import moves
 
 NAME = "openpyxl"
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
@@ -103,6 +134,9 @@ class ComError(Exception):
         self.hresult = hresult
 
 
+_MIXED = object()  # a range whose cells differ (Excel answers Null)
+
+
 class _CellError(str):
     """An error value (#N/A...) read from a cell: None, or its text with `err_to_str`."""
 
@@ -115,7 +149,7 @@ class Counter:
         self.reset()
 
     def reset(self):
-        self.total, self.calls, self.by_name = 0, 0, {}
+        self.total, self.calls, self.by_name, self.cost_by_name = 0, 0, {}, {}
 
     @contextmanager
     def paused(self):
@@ -131,15 +165,40 @@ class Counter:
         self.calls += 1
         self.total += weight
         self.by_name[key] = self.by_name.get(key, 0) + 1
+        self.cost_by_name[key] = self.cost_by_name.get(key, 0) + weight
 
     def __repr__(self):
         return f"<Counter total={self.total} calls={self.calls}>"
 
 
 counter = Counter()
-_WEIGHTS = {"Range.api": 0, "App.pid": 0, "App.engine": 0,
-            "Sheet.autofit": lambda self, axis=None: 2 if axis is None else 1,
-            "Range.set_colors": lambda self, colors: sum(c is not ... for row in colors for c in row)}
+
+
+def _autofit_cost(self, axis=None):
+    return 4 if axis is None else 2
+
+
+def _add_cost(self, before=None, after=None, name=None):
+    if before is not None:
+        cost = 2
+    elif after is not None:  # xlwings adds before the next sheet, or adds, moves and activates
+        cost = 11 if after._ws is after._book._wb.worksheets[-1] else 5
+    else:
+        cost = 1
+    return cost + (name is not None)
+
+
+_WEIGHTS = {"Range.api": 0, "Sheet.api": 0, "Sheets.api": 0, "Book.api": 0, "Books.api": 0, "App.api": 0,
+            "App.pid": 0, "App.engine": 0,
+            "Range.color": lambda self: 2 if self._colour() is None else 4, "Range.color=": 2,
+            "Range.note": lambda self: 2 if self._note_cell() is not None else 1,
+            "Range.row_hidden": lambda self: 3 + 2 * (self._areas[0][2] - self._areas[0][0]),
+            "Range.row_hidden=": 2, "Range.sort": 15, "App.selection": 3,
+            "Sheet.clear": 2, "Sheet.clear_contents": 2, "Sheet.delete": 6, "Sheets.active": 2,
+            "Sheet.autofit": _autofit_cost, "Range.autofit": _autofit_cost, "Sheets.add": _add_cost,
+            "Sheets.__iter__": lambda self: 1 + len(self._book._wb.worksheets),
+            "Sheet.notes": lambda self: 1 + sum(c.comment is not None for c in self._ws._cells.values()),
+            "Range.set_colors": lambda self, colors: 3 * sum(c is not ... for row in colors for c in row)}
 _UNCOUNTED = {"Books.open", "Book.save", "Book.close", "App.quit", "App.kill"}
 _DUNDERS = {"__call__", "__len__", "__iter__", "__contains__"}
 
@@ -267,6 +326,51 @@ class _RangeApi(_NoApi):
                     self._rng._sheet._discard(cell)
 
 
+class _AppApi(_NoApi):
+    """`app.api`: what the add-in calls on Excel's Application object."""
+
+    def __init__(self, app):
+        super().__init__("App")
+        self.WorksheetFunction = _WorksheetFunction()  # noqa: N815 (COM names)
+
+
+class _WorksheetFunction:
+    def Subtotal(self, function, *ranges):  # noqa: N802
+        """SUBTOTAL(3 or 103, ...): non-empty cells, of visible rows only for 103."""
+        counter._record("App.api.WorksheetFunction.Subtotal", 2)
+        if function not in (3, 103):
+            raise NotImplementedError(f"{NAME} engine: SUBTOTAL({function}, ...)")
+        total = 0
+        for api in ranges:
+            rng = api._rng
+            hidden = moves.hidden_rows(rng._sheet._ws) if function == 103 else set()
+            total += sum(1 for cell in rng._existing() if cell.value not in (None, "") and cell.row not in hidden)
+        return float(total)
+
+
+class _NoteApi(_NoApi):
+    """`note.api`: the COM Comment; `Parent.Address` names its cell (two round trips)."""
+
+    def __init__(self, cell):
+        super().__init__("Note")
+        self._cell = cell
+
+    @property
+    def Parent(self):  # noqa: N802
+        counter._record("Note.api.Parent", 1)
+        return _CellRef(self._cell)
+
+
+class _CellRef:
+    def __init__(self, cell):
+        self._cell = cell
+
+    @property
+    def Address(self):  # noqa: N802
+        counter._record("Note.api.Parent.Address", 1)
+        return f"${get_column_letter(self._cell.column)}${self._cell.row}"
+
+
 # ----------------------------------------------------------------------------------------- ranges
 
 @_counted
@@ -294,8 +398,17 @@ class Range(bc.Range):
         return [cells[k] for k in self._coords() if k in cells]
 
     def _styled(self, apply):
-        for r, c in self._coords():
-            apply(self._sheet._cell(r, c))
+        ws = self._sheet._ws
+        for area in self._areas:
+            r1, c1, r2, c2 = area
+            if r1 == 1 and r2 == MAX_ROWS and c2 - c1 + 1 < MAX_COLS:  # whole columns: the column's own
+                for c in range(c1, c2 + 1):  # format (new cells take it), and every cell there already
+                    apply(ws.column_dimensions[get_column_letter(c)])
+                for cell in Range(self._sheet, [area])._existing():
+                    apply(cell)
+                continue
+            for r, c in Range(self._sheet, [area])._coords():
+                apply(self._sheet._cell(r, c))
 
     def _first_cell(self):
         return self._sheet._ws._cells.get(self._areas[0][:2])
@@ -408,10 +521,28 @@ class Range(bc.Range):
     def number_format(self, value):
         self._styled(lambda obj: setattr(obj, "number_format", value))
 
+    def _colour(self):
+        """The range's fill as Excel reports it: None, one colour, or _MIXED."""
+        seen = set()
+        existing = 0
+        for cell in self._existing():
+            existing += 1
+            fill = cell.fill if cell.has_style else None
+            seen.add(None if fill is None or fill.fill_type in (None, "none") else _color_of(fill.fgColor))
+            if len(seen) > 1:
+                return _MIXED
+        if existing < self._size():
+            seen.add(None)
+        if len(seen) > 1:
+            return _MIXED
+        return seen.pop() if seen else None
+
     @property
-    def color(self):  # the first cell's, as xlwings documents
-        fill = self._probe().fill
-        return None if fill is None or fill.fill_type in (None, "none") else _color_of(fill.fgColor)
+    def color(self):
+        colour = self._colour()
+        if colour is _MIXED:  # Interior.ColorIndex and .Color are Null: xlwings' int_to_rgb(None) fails
+            raise TypeError("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'")
+        return colour
 
     @color.setter
     def color(self, color_or_rgb):
@@ -438,10 +569,49 @@ class Range(bc.Range):
     def autofit(self, axis=None):
         """No layout engine here: widths stay as they are."""
 
+    def _note_cell(self):
+        cell = self._first_cell()
+        return cell if cell is not None and cell.comment is not None else None
+
     @property
     def note(self):
-        cell = self._first_cell()
-        return Note(self._sheet, cell) if cell is not None and cell.comment is not None else None
+        cell = self._note_cell()
+        return None if cell is None else Note(self._sheet, cell)
+
+    def select(self):
+        book = self._sheet._book
+        if book._wb.active is not self._sheet._ws or book._app._active is not book:
+            raise ComError("Select method of Range class failed")
+        r1, c1 = self._areas[0][:2]
+        selection = self._sheet._ws.sheet_view.selection[0]
+        selection.activeCell = f"{get_column_letter(c1)}{r1}"
+        selection.sqref = self._address().replace("$", "").replace(",", " ")
+
+    def insert(self, shift=None, copy_origin=None):
+        try:
+            moves.insert(self._sheet._ws, self._areas[0], shift, copy_origin)
+        except moves.MoveRefused as exc:
+            raise ComError(str(exc))
+
+    def delete(self, shift=None):
+        moves.delete(self._sheet._ws, self._areas[0], shift)
+
+    def sort(self, keys, ascending, has_headers):
+        moves.sort(self._sheet._ws, self._areas[0], list(keys), list(ascending), has_headers)
+
+    @property
+    def row_hidden(self):
+        r1, _, r2, _ = self._areas[0]
+        return moves.rows_hidden(self._sheet._ws, r1, r2)
+
+    @row_hidden.setter
+    def row_hidden(self, value):
+        for r1, _, r2, _ in self._areas:
+            moves.set_rows_hidden(self._sheet._ws, r1, r2, bool(value))
+
+    @property
+    def autofilter(self):
+        return moves.AutoFilter(self._sheet._ws, self._areas[0])
 
     def add_note(self, text):
         return self._add_note(text)
@@ -472,7 +642,7 @@ class Note(bc.Note):
     def __init__(self, sheet, cell):
         self._sheet, self._cell = sheet, cell
 
-    api = property(lambda self: self._cell.comment)
+    api = property(lambda self: _NoteApi(self._cell))
     author = property(lambda self: self._cell.comment.author)
 
     @property
@@ -554,6 +724,7 @@ class Sheet(bc.Sheet):
     book = property(lambda self: self._book)
     index = property(lambda self: self._book._wb.worksheets.index(self._ws) + 1)
     cells = property(lambda self: self._whole())
+    tables = property(lambda self: [])  # Excel tables (ListObjects) are not emulated: never any
 
     @property
     def name(self):
@@ -604,8 +775,12 @@ class Sheet(bc.Sheet):
     def clear_contents(self):
         self._whole().clear_contents()
 
-    def clear(self):  # values, formats and notes
+    def clear(self):  # values, formats and notes; columns and rows lose their formats, keep their sizes
         self._ws._cells.clear()
+        for dims in (self._ws.column_dimensions, self._ws.row_dimensions):
+            for dim in dims.values():
+                if dim.has_style:
+                    dim._style = copy(Cell(self._ws)._style)
 
     def autofit(self, axis=None):
         """No layout engine here: widths stay as they are."""
@@ -824,10 +999,17 @@ class App(bc.App):
     cut_copy_mode = _setting("cut_copy_mode")
     calculation = _setting("calculation", check=_calculation)
     status_bar = _setting("status_bar", log="status_bar_history")  # False: Excel's own text
-    api = property(lambda self: _NoApi("App"))
+    api = property(lambda self: _AppApi(self))
     engine = property(lambda self: ENGINE)
     pid = property(lambda self: self._pid)
-    selection = property(lambda self: None)
+    @property
+    def selection(self):
+        book = self._active
+        if book is None:
+            return None
+        sheet = Sheet(book, book._wb.active)
+        ref = sheet._ws.sheet_view.selection[0].sqref or "A1"
+        return sheet.range(",".join(str(ref).split()))
     version = property(lambda self: "16.0")
     books = property(lambda self: Books(self))
 
