@@ -618,6 +618,9 @@ WRONG_REPORTS = {
                      "item-related-fee-type", "item-related-fee-amount", "misc-fee-amount", "other-fee-amount",
                      "other-fee-reason-description", "promotion-id", "promotion-type", "promotion-amount",
                      "direct-payment-type", "direct-payment-amount", "other-amount"],
+    # A settlement export with only some of its columns (the seller's own selection, or an older layout).
+    "reglement": ["settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount",
+                  "currency", "transaction-type", "order-id", "sku", "quantity-purchased", "posted-date"],
     "non-expediees": ["order-id", "order-item-id", "purchase-date", "payments-date", "reporting-date", "promise-date",
                       "days-past-promise", "buyer-email", "buyer-name", "buyer-phone-number", "sku", "product-name",
                       "quantity-purchased", "quantity-shipped", "quantity-to-ship", "ship-service-level",

@@ -27,6 +27,7 @@ DOWNLOAD = ("téléchargez le rapport de commandes (Commandes > Rapports sur les
 NAMES = {
     "reglement-v2": "un rapport de paiements (règlement, fichier plat V2) Amazon",
     "reglement-v1": "un rapport de paiements (règlement, fichier plat V1) Amazon",
+    "reglement": "un rapport de paiements (règlement) Amazon",
     "non-expediees": "un rapport des commandes non expédiées (sans les prix)",
     "toutes-commandes": "un rapport « Toutes les commandes » (sans nom ni adresse d'acheteur)",
     "avtr": "le rapport des transactions TVA (AVTR) d'Amazon",
@@ -52,6 +53,13 @@ def run(*args, cwd=None):
 def init_db(path):
     code, _, err = run("init-db", "--demo", "--db", f"sqlite:///{path}")
     assert code == 0, err
+
+
+def test_every_report_of_the_table_has_a_test_file():
+    from amazon_addin.reports import REPORTS
+
+    assert {r.key for r in REPORTS if not r.read} == set(WRONG_REPORTS) == set(NAMES)
+    assert {r.key for r in REPORTS if r.read} == {"commandes", "fba"}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
