@@ -198,3 +198,21 @@ def test_fba_shipments_file_loads_in_excel(tmp_path, engine):
     path = write_txt(tmp_path / "fba.txt", [fba_row(), fba_row()], header=FBA_HEADER)
     assert "2 lignes chargées" in ribbon.charger(path=str(path))
     assert "Aucune erreur" in ribbon.verifier()
+
+
+def test_excel_integrer_of_a_header_only_sheet_says_there_is_no_order(tmp_path, engine):
+    db = tmp_path / "gestan.db"
+    init_db(db)
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    book.set_mock_caller()
+    ribbon.parametres()
+    params = book.sheets["Paramètres"]
+    keys = [r[0] for r in A.read_block(params)]
+    params.range(f"B{keys.index('base') + 1}").value = f"sqlite:///{db}"
+    ribbon.charger(path=str(write_txt(tmp_path / "vide.txt", [])))
+    assert "aucune commande" in ribbon.verifier() and "vous pouvez intégrer" not in ribbon.verifier()
+    msg = ribbon.integrer()
+    assert msg.startswith("Le fichier ne contient aucune commande") and msg.endswith("Rien n'a été écrit dans Gestan.")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from integrations_amazon").fetchone() == (0,)
