@@ -373,7 +373,7 @@ class FbaUnknownCentre(Finding):
     title = "Centre Amazon inconnu"
     template = ("Centre d'expédition Amazon « {centre} » inconnu : le pays d'où la marchandise est partie ne peut "
                 "pas être vérifié. La ligne est facturée comme une expédition depuis la France ; si elle est partie "
-                "d'un autre pays, c'est une vente de ce pays.")
+                "d'un autre pays, c'est une vente de ce pays ({count} ligne(s) de l'export).")
 
 
 class AlreadyIntegrated(Finding):

@@ -138,10 +138,11 @@ class RowChecks:
             return set()
         skip = self.s.fba_hors_france == "ignorer"
         skipped = set()
+        unknown: dict[str, list[int]] = {}
         for i, centre in enumerate(centres):
             country = fba.centre_country(centre)
             if country is None:
-                self.add(F.FbaUnknownCentre, i, "fulfillment-center-id", centre=centre or "(vide)")
+                unknown.setdefault(centre or "", []).append(i)
             elif country != fba.FRANCE:
                 if skip:
                     self.add(F.FbaSkipped, i, "fulfillment-center-id", centre=centre, country=country)
@@ -149,6 +150,9 @@ class RowChecks:
                     skipped.add(i)
                 else:
                     self.add(F.FbaAbroad, i, "fulfillment-center-id", centre=centre, country=country)
+        for centre, rows in unknown.items():  # once per centre, every cell coloured in Excel (like a new product)
+            self.add(F.FbaUnknownCentre, rows[0], "fulfillment-center-id", centre=centre or "(vide)", count=len(rows))
+            self.findings[-1].also = tuple(self.t.cell(i, "fulfillment-center-id") for i in rows[1:])
         return skipped
 
     def amazon_invoiced(self) -> set[str]:

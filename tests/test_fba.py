@@ -93,6 +93,7 @@ def test_shipment_from_a_centre_abroad_blocks_unless_ignored(tmp_path):
     rows = shipments()
     rows[2]["fulfillment-center-id"] = "FRA3"  # Bad Hersfeld, Germany (FRA is Frankfurt)
     rows.append(fba_row(amazon_order_id="405-3333333-3333333", fulfillment_center_id="QQQ9"))
+    rows.append(fba_row(amazon_order_id="405-4444444-4444444", fulfillment_center_id="QQQ9"))
     path = write_txt(tmp_path / "pan-eu.txt", rows, header=FBA_HEADER)
     code, out, err = cli("verifier", path, "--json", "--config", FIXED_DATES)
     found = [(f["cell"], f["code"], f["severity"]) for f in json.loads(out)["findings"]]
@@ -100,10 +101,11 @@ def test_shipment_from_a_centre_abroad_blocks_unless_ignored(tmp_path):
     assert code == 1 and found == [(f"A{centre}4", "E_FBA_HORS_FRANCE", "error"),
                                    (f"A{centre}5", "W_FBA_CENTRE_INCONNU", "warning")]
     assert "centre FRA3 (DE)" in err and "fba_hors_france" in err
+    assert "« QQQ9 » inconnu" in err and "(2 ligne(s) de l'export)" in err  # once per centre, its rows counted
     write_settings(tmp_path, fba_hors_france="ignorer", date_facture="achat", vies="non")
     code, out, err = cli("verifier", path, "--json", cwd=tmp_path)
     data = json.loads(out)
-    assert code == 0 and data["orders"] == 2  # the German shipment's order is left aside, and said
+    assert code == 0 and data["orders"] == 3  # the German shipment's order is left aside, and said
     assert [(f["cell"], f["code"]) for f in data["findings"]][0] == (f"A{centre}4", "I_FBA_HORS_FRANCE")
     assert "ligne ignorée" in err
 
