@@ -2,9 +2,9 @@
 
 Amazon names its European fulfilment centres after the nearest airport's IATA code plus a digit (`ORY1`
 Saran, `LYS1` Sevrey, `FRA3` Bad Hersfeld, `MXP5` Castel San Giovanni...), and its smaller sites `X` + the
-country code (`XFRE`, `XDEA`...). The table maps those prefixes to the centre's country. It holds the
-centres of Amazon's European network as published in December 2026 and is believed right until Amazon opens
-a centre under a new prefix: such a centre is *unknown* (a warning), never guessed French.
+country code (`XFRE`, `XDEA`...). The table maps those prefixes to the airport's country: the prefixes of
+Amazon's European network known in December 2026, believed right until Amazon opens a centre under a new
+prefix. Such a centre is *unknown* (a warning), never guessed French.
 
 A shipment that left a centre outside France (Pan-EU, CEE, MCI) is a sale made from that country (the
 goods were stored there: a local sale, or a distance sale from there), not a sale shipped from France, so
@@ -36,7 +36,7 @@ CENTRE_PREFIXES = {
     "RTM": "NL", "AMS": "NL", "EIN": "NL", "BRU": "BE", "LGG": "BE", "ARN": "SE", "GOT": "SE",
     # United Kingdom (outside the EU since 2021)
     "BHX": "GB", "LTN": "GB", "EDI": "GB", "GLA": "GB", "MAN": "GB", "LBA": "GB", "EMA": "GB", "BRS": "GB",
-    "CWL": "GB", "DSA": "GB", "LCY": "GB", "STN": "GB", "NCL": "GB", "LPL": "GB", "MME": "GB", "EUK": "GB",
+    "CWL": "GB", "DSA": "GB", "LCY": "GB", "STN": "GB", "NCL": "GB", "LPL": "GB", "MME": "GB",
 }
 # Smaller sites: X + ISO country code + a letter or digit (`XFRE`, `XDEB`, `XITF`, `XUKA`).
 _X_SITE = re.compile(r"^X(FR|DE|IT|ES|PL|CZ|NL|BE|SE|UK)[A-Z0-9]$")
