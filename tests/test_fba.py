@@ -117,3 +117,12 @@ def test_fba_settings_are_checked(tmp_path):
     write_settings(tmp_path, fba_hors_france="Ignorer")  # case does not matter
     code, _, err = cli("verifier", ROOT / "examples" / "commandes.txt", "--config", tmp_path / "amazon_addin.toml")
     assert code != 3, err
+
+
+@pytest.mark.parametrize("centre, country", [("ORY1", "FR"), ("LYS1", "FR"), ("lil1 ", "FR"), ("FRA3", "DE"),
+                                             ("MXP5", "IT"), ("BCN1", "ES"), ("KTW1", "PL"), ("XFRE", "FR"),
+                                             ("XUKA", "GB"), ("QQQ9", None), ("", None), (None, None)])
+def test_centre_country_from_its_airport_prefix(centre, country):
+    from amazon_addin.fba import centre_country
+
+    assert centre_country(centre) == country
