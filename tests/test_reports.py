@@ -170,6 +170,10 @@ def test_excel_colours_every_cell_of_a_new_product_and_notes_the_first(tmp_path,
     assert sheet.range(f"{sku}3").note is None and sheet.range(f"{sku}4").note is None
     controls = A.read_block(book.sheets["Contrôles"])
     assert [r[4] for r in controls[1:] if r[4]].count("W_PRODUIT_NOUVEAU") == 1
+    # Corriger has nothing to write there: the sku cells keep their values and their colour.
+    assert "0 cellule corrigée" in ribbon.corriger()
+    assert [sheet.range(f"{sku}{r}").value for r in (2, 3, 4)] == ["NOUVEAU"] * 3
+    assert [sheet.range(f"{sku}{r}").color for r in (2, 3, 4)] == [A.ORANGE] * 3
     # The seller fixes the quantity: Vérifier again clears its own marks and paints the same three cells.
     sheet.range(f"{A.C.letter(HEADER.index('quantity-purchased'))}5").value = "1"
     msg = ribbon.verifier()
