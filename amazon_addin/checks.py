@@ -15,7 +15,7 @@ from typing import Any
 from . import columns as C
 from . import exchange
 from . import findings as F
-from . import postcodes, targets, text, values
+from . import postcodes, reports, targets, text, values
 from . import vat as V
 from .orders import Order, build_orders
 from .reader import Table, no_gc
@@ -430,6 +430,8 @@ def verify_table(table: Table, settings: Settings, facts=None, predictions: bool
 
 def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vies, today, rates) -> Verification:
     ch = _Checker(table, settings)
+    if not table.rows and table.layout == "header":
+        ch.add(F.NoOrders, None, None)  # a header and no data row: never "peut être intégré" (SPEC §1)
     ch.missing_columns()
     ch.text_cells()
     ch.typed()
@@ -438,13 +440,16 @@ def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vi
     ch.tax_sanity()
     ch.vat_arithmetic()
     ch.duplicates()
+    fba_report = table.report == reports.FBA
+    abroad = ch.fba_centres() if fba_report else set()
     invoiced = ch.amazon_invoiced()
     groups = ch.orders()
     missing = any(f.code == F.MissingColumn.code for f in ch.findings)
     buildable = [] if missing else [g for oid, g in groups.items()
                                     if oid not in invoiced and not any(r.bad for r in g)]
     orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None,
-                                 ch.cols, len(ch.rows), today=today, confirm=vies.check if vies else None, rates=rates)
+                                 ch.cols, len(ch.rows), today=today, confirm=vies.check if vies else None, rates=rates,
+                                 fba=fba_report)
     for n in notes:
         ch.add(n.kind, _index_of(ch.rows, n.row), n.column, n.suggestion, **n.params)
     bad = ch.bad
@@ -454,6 +459,7 @@ def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vi
                           groups={oid: [r.index for r in g] for oid, g in groups.items()},
                           amazon_invoiced=invoiced, cols=ch.cols)
     skipped_rows = {r.number for oid in invoiced for r in groups.get(oid, ())}
+    skipped_rows |= {ch.rows[i].number for i in abroad}  # shipped from abroad, left aside: they never block
     if facts is not None:
         from .facts import database_findings
 

@@ -125,7 +125,9 @@ def _summary(result, out: str | None = None) -> str:
     if len(result.findings) > SHOWN_FINDINGS:
         see = f"dans la copie « {out} »" if out else ": --out annote.xlsx (copie annotée comme dans Excel)"
         lines.append(f"  … et {len(result.findings) - SHOWN_FINDINGS} autre(s) ; tout voir {see}.")
-    if result.has_errors:
+    if any(f.code == F.NoOrders.code for f in result.findings):
+        lines.append("Rien à intégrer : le fichier ne contient aucune commande.")
+    elif result.has_errors:
         lines.append("Des erreurs bloquent l'intégration : corrigez les cellules signalées.")
     else:
         lines.append("Aucune erreur : le fichier peut être intégré.")

@@ -16,6 +16,8 @@ KNOWN = (
     "purchase-order-number", "buyer-company-name", "buyer-tax-registration-id",
     "vat-exclusive-item-price", "vat-exclusive-shipping-price", "item-promotion-discount",
     "ship-promotion-discount", "gift-wrap-price", "gift-wrap-tax", "is-amazon-invoiced",
+    # The Amazon Fulfilled Shipments report's own (its other names are aliases: `reports.FBA_ALIASES`).
+    "shipment-id", "shipment-item-id", "shipment-date", "fulfillment-center-id", "fulfillment-channel",
 )
 KNOWN_SET = frozenset(KNOWN)
 
@@ -59,7 +61,7 @@ SIGNED_MONEY = frozenset({"item-promotion-discount", "ship-promotion-discount", 
 AMOUNT_PAIRS = (("item-price", "item-tax", "vat-exclusive-item-price", True),
                 ("shipping-price", "shipping-tax", "vat-exclusive-shipping-price", False),
                 ("gift-wrap-price", "gift-wrap-tax", None, False))
-DATES = ("purchase-date", "payments-date")
+DATES = ("purchase-date", "payments-date", "shipment-date")
 IDS = ("order-id", "order-item-id")
 POSTCODES = ("ship-postal-code", "bill-postal-code")
 PHONES = ("buyer-phone-number", "ship-phone-number")

@@ -92,9 +92,14 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
     rows = verification.rows
     out: list[F.Finding] = []
 
-    def add(cls, index, column, suggestion=None, **params):
+    def add(cls, index, column, suggestion=None, also=(), **params):
         out.append(cls(row=rows[index].number, column=column, cell=t.cell(index, column), suggestion=suggestion,
-                       params=params, col_index=t.columns.get(column, -1)))
+                       params=params, col_index=t.columns.get(column, -1), also=also))
+
+    def others(cells, first):
+        """The cells a once-per-value finding covers besides its first (SPEC §7: every one coloured in Excel)."""
+        shown = {t.cell(index_of[r], c) for r, c in cells if r in index_of} - {first}
+        return tuple(sorted(shown, key=lambda a: (int(a.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), len(a), a)))
 
     skipped_rows: set[int] = set()
     integrated = {oid: ix for oid, ix in verification.groups.items() if oid in facts.integrated}
@@ -111,11 +116,14 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
     if predictions:
         made = plan(new_orders, facts, settings)
         for p in made.products.values():
-            add(F.NewProduct, index_of[p.row], "sku", sku=p.code, family=p.famille, rate=_pct(p.taux_tva),
-                price=format(p.prix_ttc, "f").replace(".", ","), count=p.count)
+            i = index_of[p.row]
+            add(F.NewProduct, i, "sku", also=others([(r, "sku") for r in p.rows], t.cell(i, "sku")), sku=p.code,
+                family=p.famille, rate=_pct(p.taux_tva), price=format(p.prix_ttc, "f").replace(".", ","),
+                count=p.count)
         for place in made.places.values():
-            add(F.NewCity, index_of[place.row], place.column, postcode=place.code_postal, city=place.ville,
-                country=place.pays, count=place.count)
+            i = index_of[place.row]
+            add(F.NewCity, i, place.column, also=others(place.cells, t.cell(i, place.column)),
+                postcode=place.code_postal, city=place.ville, country=place.pays, count=place.count)
     if settings.date_facture == "achat":
         for o in new_orders:
             series = counter_name(settings.format_numero, o.invoice_date)

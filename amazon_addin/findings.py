@@ -34,6 +34,9 @@ class Finding:
     severity: str = ""
     # Position of the column in the sheet (for sorting); -1 when the finding has no column.
     col_index: int = -1
+    # A finding said once for many cells (a new product, a new city): the other cells it covers, which Excel
+    # colours without a note (SPEC §7: "every such cell is coloured, the first carries the note").
+    also: tuple = ()
 
     def __post_init__(self) -> None:
         if not self.severity:
@@ -338,6 +341,41 @@ class MissingExchangeRate(Finding):
     }
 
 
+class NoOrders(Finding):
+    code = "E_AUCUNE_COMMANDE"
+    severity_default = ERROR
+    title = "Aucune commande"
+    template = ("Le fichier ne contient aucune commande : il n'a que sa ligne d'en-tête. Le plus souvent, la période "
+                "choisie dans Seller Central n'en contenait pas : téléchargez à nouveau le rapport sur les bonnes "
+                "dates.")
+
+
+class FbaAbroad(Finding):
+    code = "E_FBA_HORS_FRANCE"
+    severity_default = ERROR
+    title = "Expédiée hors de France"
+    template = ("Expédition Amazon partie du centre {centre} ({country}), hors de France : c'est une vente faite "
+                "depuis ce pays (Pan-EU), pas une vente française ni OSS, et elle ne peut pas être facturée ici. "
+                "Mettez le paramètre fba_hors_france à « ignorer » pour laisser ces lignes de côté.")
+
+
+class FbaSkipped(Finding):
+    code = "I_FBA_HORS_FRANCE"
+    severity_default = INFO
+    title = "Expédiée hors de France, ignorée"
+    template = ("Expédition Amazon partie du centre {centre} ({country}), hors de France : ligne ignorée "
+                "(paramètre fba_hors_france = ignorer) ; déclarez cette vente dans ce pays.")
+
+
+class FbaUnknownCentre(Finding):
+    code = "W_FBA_CENTRE_INCONNU"
+    severity_default = WARNING
+    title = "Centre Amazon inconnu"
+    template = ("Centre d'expédition Amazon « {centre} » inconnu : le pays d'où la marchandise est partie ne peut "
+                "pas être vérifié. La ligne est facturée comme une expédition depuis la France ; si elle est partie "
+                "d'un autre pays, c'est une vente de ce pays ({count} ligne(s) de l'export).")
+
+
 class AlreadyIntegrated(Finding):
     code = "I_DEJA_INTEGREE"
     severity_default = INFO
@@ -380,7 +418,8 @@ CATALOGUE: dict[str, type[Finding]] = {
         VatMismatch, OrderMismatch, BadCountry, BadCurrency, VatRate, VatComputed, PostcodeRestored,
         PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, RoundingGap, DuplicateRow,
         ConflictingRow, TooLongText, TooLongKey, NegativeInvoice, ExcessivePromotion, ModifiedOrder, WrongRegimeVat,
-        MarketplaceVat, InvoicedByAmazon, ViesUnconfirmed, MissingExchangeRate, HiddenRows,
+        MarketplaceVat, InvoicedByAmazon, ViesUnconfirmed, MissingExchangeRate, HiddenRows, NoOrders, FbaAbroad,
+        FbaSkipped, FbaUnknownCentre,
     )
 }
 

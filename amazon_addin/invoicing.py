@@ -41,6 +41,7 @@ class NewProduct:
     prix_ttc: Decimal
     row: int  # sheet row of its first line
     count: int = 0  # rows of the batch that sell it
+    rows: list = field(default_factory=list)  # sheet rows of every line that sells it, first included
 
     def to_row(self) -> dict:
         return {"code": self.code, "libelle": self.libelle, "famille": self.famille, "taux_tva": self.taux_tva,
@@ -55,6 +56,7 @@ class NewPlace:
     row: int  # sheet row of its first order
     column: str  # "ship-city" or "bill-city", the cell that names it first
     count: int = 0  # rows of the batch that share it
+    cells: list = field(default_factory=list)  # (sheet row, column) of every cell that names it, first included
 
     def to_row(self) -> dict:
         return {"pays": self.pays, "code_postal": self.code_postal, "ville": self.ville}
@@ -94,8 +96,9 @@ def plan(orders: list[Order], facts: GestanFacts, settings) -> Plan:
         for line in o.lines:
             if line.kind != "item" or line.product_code in facts.products:
                 continue
-            entry = pending.setdefault(line.product_code, [line, o, None, 0])
+            entry = pending.setdefault(line.product_code, [line, o, None, 0, []])
             entry[3] += 1
+            entry[4].append(line.row)
             if entry[2] is None and french_taxable(o):
                 entry[2] = (line, o)
         seen = set()
@@ -107,10 +110,12 @@ def plan(orders: list[Order], facts: GestanFacts, settings) -> Plan:
             place = out.places.setdefault(key, NewPlace(a.country.upper(), a.postcode.strip(), a.city.strip(),
                                                         o.rows[0], f"{a.source}-city"))
             place.count += len(o.rows)
-    for code, (first, order, french, count) in pending.items():
+            place.cells += [(number, f"{a.source}-city") for number in o.rows]
+    for code, (first, order, french, count, rows) in pending.items():
         line, o = french if french is not None else (first, order)
         rate, price = new_product_price(o, line, settings.taux_tva_defaut)
-        out.products[code] = NewProduct(code, first.label, settings.famille_produits, rate, price, first.row, count)
+        out.products[code] = NewProduct(code, first.label, settings.famille_produits, rate, price, first.row, count,
+                                        rows)
     return out
 
 

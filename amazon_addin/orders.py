@@ -66,6 +66,7 @@ class Order:
     amazon_ttc: Decimal = ZERO  # items + shipping + gift wrap − promotions, as Amazon gave them
     taxe_marketplace: Decimal = ZERO  # the tax a marketplace deemed supplier collected (`DEEMED`)
     taux_change: Decimal | None = None  # units of the currency per 1 EUR (ECB), 1 for EUR
+    fba: bool = False  # fulfilled by Amazon (`factures.expedie_par_amazon`): its stock left Amazon's warehouse
 
     @property
     def total_ht(self) -> Decimal:
@@ -166,10 +167,20 @@ def fingerprint(cols: dict, indices: list[int]) -> str:
     return fingerprints(cols, {"": indices})[""]
 
 
+def sale_date_is_shipment_date(purchase: datetime, shipped: list, zone) -> date:
+    """"`factures.date_vente` = the date of sale (shipment date when the report has one, e.g. FBA `shipment-date`;
+    else the purchase date) in `fuseau_horaire`" (SPEC §7). Shipments of one order grouped on one invoice: the
+    last one, the day the sale was complete."""
+    dates = [d for d in shipped if d is not None]
+    return (max(dates) if dates else purchase).astimezone(zone).date()
+
+
 class _Builder:
     def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None, cols: dict, n: int,
-                 today: date, confirm: Callable[[str], Answer] | None, rates: exchange.RatesFile | None):
+                 today: date, confirm: Callable[[str], Answer] | None, rates: exchange.RatesFile | None,
+                 fba: bool = False):
         self.settings = settings
+        self.fba = fba
         self.cols = cols
         self.C = _Columns(cols, n)
         self.product_rate = product_rate or (lambda sku: None)
@@ -188,7 +199,7 @@ class _Builder:
         s, C = self.settings, self.C
         i = rows[0].index
         purchase: datetime = C["purchase-date"][i]
-        sale_day = purchase.astimezone(s.zone).date()
+        sale_day = sale_date_is_shipment_date(purchase, [C["shipment-date"][r.index] for r in rows], s.zone)
         ship = _address(C, i, "ship", "recipient-name")
         bill = _address(C, i, "bill", "bill-name")
         buyer = C["buyer-name"][i] or ""
@@ -206,7 +217,8 @@ class _Builder:
             buyer_email=C["buyer-email"][i] or "", buyer_phone=C["buyer-phone-number"][i] or "", shipping=ship,
             billing=bill, b2b=bool(C["is-business-order"][i]), company=C["buyer-company-name"][i] or "",
             vat_number=C["buyer-tax-registration-id"][i] or "", po_number=C["purchase-order-number"][i] or "",
-            instructions=C["delivery-instructions"][i] or "")
+            instructions=C["delivery-instructions"][i] or "",
+            fba=self.fba or (C["fulfillment-channel"][i] or "").strip().upper() == "AFN")
 
     def regime_of(self, order: Order, rows: list) -> Regime:
         C = self.C
@@ -383,10 +395,11 @@ class _Shipping:
 def build_orders(groups: list[list], settings: Settings,
                  product_rate: Callable[[str], Decimal | None] | None = None, cols: dict | None = None,
                  n: int = 0, *, today: date | None = None, confirm: Callable[[str], Answer] | None = None,
-                 rates: exchange.RatesFile | None = None) -> tuple[list[Order], list[Note]]:
+                 rates: exchange.RatesFile | None = None, fba: bool = False) -> tuple[list[Order], list[Note]]:
     """`groups`: lists of typed rows (indices into `cols`, the typed columns), one list per order, rows
     already free of blocking errors. `today`: the issue date when `date_facture` = `integration`; `confirm`:
-    the VIES check of a VAT number; `rates`: the ECB rates file."""
-    b = _Builder(settings, product_rate, cols or {}, n, today or datetime.now(settings.zone).date(), confirm, rates)
+    the VIES check of a VAT number; `rates`: the ECB rates file; `fba`: the rows are Amazon Fulfilled Shipments."""
+    b = _Builder(settings, product_rate, cols or {}, n, today or datetime.now(settings.zone).date(), confirm, rates,
+                 fba)
     orders = [b.build(g) for g in groups]
     return orders, b.notes

@@ -17,7 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from . import columns as C
-from . import defences, isolated
+from . import defences, isolated, reports
 from .defences import shown
 from .errors import ReadError
 
@@ -41,6 +41,7 @@ class Table:
     sheet: str | None = None
     date1904: bool = False
     header_row: int = 0  # 1-based sheet row of the header; 0 for the letter layout
+    report: str = reports.ORDERS  # which report is read as orders: `reports.ORDERS` or `reports.FBA`
     _min_width: int | None = field(default=None, repr=False)
 
     def value(self, i: int, name: str):
@@ -161,10 +162,10 @@ def _is_blank_row(row: list) -> bool:
     return True
 
 
-def _header_map(header: list) -> dict[str, int]:
+def _header_map(header: list, aliases: dict | None = None) -> dict[str, int]:
     found: dict[str, int] = {}
     for i, cell in enumerate(header):
-        name = C.canonical(cell)
+        name = C.canonical(cell) or (aliases or {}).get(C.normalise_header(cell))
         if name and name not in found:  # the first of duplicated headers wins
             found[name] = i
     return found
@@ -195,7 +196,10 @@ def build_table(path: str, fmt: str, rows: list[list], encoding=None, sheet=None
     if start == len(rows):
         raise ReadError("Le fichier est vide : aucune ligne de commande.")
     first = rows[start]
-    mapping = _header_map(first)
+    report = reports.recognise(first)
+    if report is not None and not report.read:
+        raise ReadError(report.refusal())  # a wrong download: named, with the right one (SPEC §1)
+    mapping = _header_map(first, report.aliases if report else None)
     if "order-id" in mapping and len(mapping) >= 3:
         layout = "header"
         data_start = start + 1
@@ -224,7 +228,8 @@ def build_table(path: str, fmt: str, rows: list[list], encoding=None, sheet=None
             )
     return Table(path=path, format=fmt, layout=layout, header=header, columns=mapping, rows=data,
                  row_numbers=numbers, encoding=encoding, sheet=sheet, date1904=date1904,
-                 header_row=start + 1 if layout == "header" else 0)
+                 header_row=start + 1 if layout == "header" else 0,
+                 report=report.key if report is not None and layout == "header" else reports.ORDERS)
 
 
 @dataclass

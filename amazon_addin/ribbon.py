@@ -191,6 +191,8 @@ def integrer(book, addin=False, status=None):
         result = p.verify(facts_reader(settings))
         p.mark(result)
         p.publish(result)
+        if any(f.code == F.NoOrders.code for f in result.findings):
+            return F.NoOrders(row=1, column=None).message + " Rien n'a été écrit dans Gestan."
         return ("Intégration refusée : des erreurs restent (cellules en rouge, liste dans « Contrôles »). "
                 "Rien n'a été écrit dans Gestan.")
     finally:

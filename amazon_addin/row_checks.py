@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from . import booking as B
 from . import columns as C
+from . import fba
 from . import findings as F
 from . import targets, values
 from . import vat as V
@@ -69,6 +70,8 @@ class RowChecks:
         if ids is None:
             return
         items = self.cols.get("order-item-id", [None] * len(ids))
+        # FBA: one item shipped in two parcels is two rows of one order-item-id, each its own shipment item.
+        parcels = self.cols.get("shipment-item-id", [None] * len(ids))
         rows = self.t.rows
         seen: dict[tuple, list[int]] = {}
         cells: dict[int, tuple] = {}  # only rows whose key repeats are compared cell by cell
@@ -76,10 +79,10 @@ class RowChecks:
         def cells_of(j: int) -> tuple:
             return cells[j] if j in cells else cells.setdefault(j, _cells(rows[j]))
 
-        for i, (oid, item) in enumerate(zip(ids, items)):
+        for i, (oid, item, parcel) in enumerate(zip(ids, items, parcels)):
             if not oid:
                 continue
-            earlier = seen.setdefault((oid, item or None), [])
+            earlier = seen.setdefault((oid, item or None, parcel or None), [])
             if not item:  # no item id: only a row identical to an earlier one of its order is a copy
                 first = next((j for j in earlier if cells_of(j) == cells_of(i)), None)
             else:
@@ -125,6 +128,32 @@ class RowChecks:
         else:
             self.add(F.TooLongText, i, name, cut, **params)
             self.cols[name][i] = cut
+
+    def fba_centres(self) -> set[int]:
+        """FBA shipments (SPEC §1): one that left a fulfilment centre outside France is a sale of that country,
+        `E_FBA_HORS_FRANCE`, unless `fba_hors_france` = `ignorer` skips the row, said (`I_FBA_HORS_FRANCE`); an
+        unknown centre is a warning. Returns the indices of the rows skipped."""
+        centres = self.cols.get("fulfillment-center-id")
+        if centres is None:
+            return set()
+        skip = self.s.fba_hors_france == "ignorer"
+        skipped = set()
+        unknown: dict[str, list[int]] = {}
+        for i, centre in enumerate(centres):
+            country = fba.centre_country(centre)
+            if country is None:
+                unknown.setdefault(centre or "", []).append(i)
+            elif country != fba.FRANCE:
+                if skip:
+                    self.add(F.FbaSkipped, i, "fulfillment-center-id", centre=centre, country=country)
+                    self.ignored[i] = True
+                    skipped.add(i)
+                else:
+                    self.add(F.FbaAbroad, i, "fulfillment-center-id", centre=centre, country=country)
+        for centre, rows in unknown.items():  # once per centre, every cell coloured in Excel (like a new product)
+            self.add(F.FbaUnknownCentre, rows[0], "fulfillment-center-id", centre=centre or "(vide)", count=len(rows))
+            self.findings[-1].also = tuple(self.t.cell(i, "fulfillment-center-id") for i in rows[1:])
+        return skipped
 
     def amazon_invoiced(self) -> set[str]:
         """Orders Amazon invoiced itself (`is-amazon-invoiced`, SPEC §7): no second invoice, I_FACTURE_PAR_AMAZON."""

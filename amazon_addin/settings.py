@@ -26,6 +26,8 @@ CHOICES = {
     "date_facture": ("integration", "achat"),
     "vies": ("oui", "non"),
     "franchise_tva": ("oui", "non"),
+    "stock_fba": ("oui", "non"),
+    "fba_hors_france": ("erreur", "ignorer"),
 }
 
 
@@ -53,6 +55,8 @@ class Settings:
     vies_url: str = VIES_URL
     tva_vendeur: str | None = None
     franchise_tva: str = "non"
+    stock_fba: str = "non"
+    fba_hors_france: str | None = None  # None or "erreur": E_FBA_HORS_FRANCE; "ignorer": such rows skipped
     mention_ic: str = "Exonération de TVA, article 262 ter I du CGI – Autoliquidation"
     mention_export: str = "Exonération de TVA, article 262 I du CGI"
     mention_franchise: str = "TVA non applicable, art. 293 B du CGI"
@@ -169,6 +173,13 @@ def _choice(key: str):
     return check
 
 
+def _optional_choice(key: str):
+    def check(value: str | None) -> str | None:
+        return None if value is None else _choice(key)(value)
+
+    return check
+
+
 def _url(value: str) -> str | None:
     return None if re.match(r"^https?://[^\s/]+", value or "") else "une adresse http:// ou https:// est attendue"
 
@@ -198,6 +209,8 @@ CHECKS = {
     "date_facture": _choice("date_facture"),
     "vies": _choice("vies"),
     "franchise_tva": _choice("franchise_tva"),
+    "stock_fba": _choice("stock_fba"),
+    "fba_hors_france": _optional_choice("fba_hors_france"),
     "vies_url": _url,
     "tva_vendeur": _vat_number,
     "mention_ic": _text,
@@ -272,6 +285,8 @@ EXPLANATIONS = {
     "vies_url": "Adresse du service VIES de la Commission européenne",
     "tva_vendeur": "Votre numéro de TVA intracommunautaire (VIES rend alors un numéro de consultation)",
     "franchise_tva": "Franchise en base de TVA (art. 293 B du CGI) : oui ou non",
+    "stock_fba": "Ventes expédiées par Amazon (FBA) : sortir aussi le stock de Gestan, oui ou non",
+    "fba_hors_france": "Expéditions FBA parties d'un centre hors de France : erreur (vide) ou ignorer",
     "mention_ic": "Mention des livraisons intracommunautaires (autoliquidation)",
     "mention_export": "Mention des exportations",
     "mention_franchise": "Mention de la franchise en base",

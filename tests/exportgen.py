@@ -566,3 +566,110 @@ def write_settings(directory, **values) -> Path:
     path = Path(directory) / "amazon_addin.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# ------------------------------------------------------------------------------ other Amazon reports
+
+# The Amazon Fulfilled Shipments report (FBA), in its published column order.
+FBA_HEADER = [
+    "amazon-order-id", "merchant-order-id", "shipment-id", "shipment-item-id", "amazon-order-item-id",
+    "merchant-order-item-id", "purchase-date", "payments-date", "shipment-date", "reporting-date", "buyer-email",
+    "buyer-name", "buyer-phone-number", "sku", "product-name", "quantity-shipped", "currency", "item-price",
+    "item-tax", "shipping-price", "shipping-tax", "gift-wrap-price", "gift-wrap-tax", "ship-service-level",
+    "recipient-name", "ship-address-1", "ship-address-2", "ship-address-3", "ship-city", "ship-state",
+    "ship-postal-code", "ship-country", "ship-phone-number", "bill-address-1", "bill-address-2", "bill-address-3",
+    "bill-city", "bill-state", "bill-postal-code", "bill-country", "item-promotion-discount",
+    "ship-promotion-discount", "carrier", "tracking-number", "estimated-arrival-date", "fulfillment-center-id",
+    "fulfillment-channel", "sales-channel",
+]
+_FBA_FROM_ORDER = {"amazon-order-id": "order-id", "amazon-order-item-id": "order-item-id",
+                   "quantity-shipped": "quantity-purchased"}
+_SHIPMENTS = itertools.count(1)
+
+
+def fba_row(**overrides) -> dict:
+    """One shipped item of an FBA order sent from Saran (ORY1), keyed by FBA_HEADER names (`_` for `-`)."""
+    base = row()
+    n = next(_SHIPMENTS)
+    out = {h: base.get(_FBA_FROM_ORDER.get(h, h), "") for h in FBA_HEADER}
+    out.update({"shipment-id": f"D{n:08d}", "shipment-item-id": f"S{n:09d}", "merchant-order-id": "",
+                "merchant-order-item-id": "", "shipment-date": "2026-03-06T08:00:00+00:00",
+                "reporting-date": "2026-03-06T09:00:00+00:00", "carrier": "DPD", "tracking-number": f"TRK{n:07d}",
+                "estimated-arrival-date": "2026-03-08T20:00:00+00:00", "fulfillment-center-id": "ORY1",
+                "fulfillment-channel": "AFN"})
+    for name, value in overrides.items():
+        out[name.replace("_", "-")] = value
+    return out
+
+
+# Headers of the reports sellers download by mistake, from Amazon's Seller Central help and SP-API report
+# types: each key names the report, the list is its row 1.
+WRONG_REPORTS = {
+    "reglement-v2": ["settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount",
+                     "currency", "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id",
+                     "marketplace-name", "amount-type", "amount-description", "amount", "fulfillment-id",
+                     "posted-date", "posted-date-time", "order-item-code", "merchant-order-item-id",
+                     "merchant-adjustment-item-id", "sku", "quantity-purchased", "promotion-id"],
+    "reglement-v1": ["settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount",
+                     "currency", "transaction-type", "order-id", "merchant-order-id", "adjustment-id", "shipment-id",
+                     "marketplace-name", "shipment-fee-type", "shipment-fee-amount", "order-fee-type",
+                     "order-fee-amount", "fulfillment-id", "posted-date", "order-item-code", "merchant-order-item-id",
+                     "merchant-adjustment-item-id", "sku", "quantity-purchased", "price-type", "price-amount",
+                     "item-related-fee-type", "item-related-fee-amount", "misc-fee-amount", "other-fee-amount",
+                     "other-fee-reason-description", "promotion-id", "promotion-type", "promotion-amount",
+                     "direct-payment-type", "direct-payment-amount", "other-amount"],
+    # A settlement export with only some of its columns (the seller's own selection, or an older layout).
+    "reglement": ["settlement-id", "settlement-start-date", "settlement-end-date", "deposit-date", "total-amount",
+                  "currency", "transaction-type", "order-id", "sku", "quantity-purchased", "posted-date"],
+    "non-expediees": ["order-id", "order-item-id", "purchase-date", "payments-date", "reporting-date", "promise-date",
+                      "days-past-promise", "buyer-email", "buyer-name", "buyer-phone-number", "sku", "product-name",
+                      "quantity-purchased", "quantity-shipped", "quantity-to-ship", "ship-service-level",
+                      "recipient-name", "ship-address-1", "ship-address-2", "ship-address-3", "ship-city",
+                      "ship-state", "ship-postal-code", "ship-country", "sales-channel", "is-business-order"],
+    "toutes-commandes": ["amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status",
+                         "fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level",
+                         "product-name", "sku", "asin", "item-status", "quantity", "currency", "item-price",
+                         "item-tax", "shipping-price", "shipping-tax", "gift-wrap-price", "gift-wrap-tax",
+                         "item-promotion-discount", "ship-promotion-discount", "ship-city", "ship-state",
+                         "ship-postal-code", "ship-country", "promotion-ids", "is-business-order",
+                         "purchase-order-number", "price-designation"],
+    "avtr": ["UNIQUE_ACCOUNT_IDENTIFIER", "ACTIVITY_PERIOD", "SALES_CHANNEL", "MARKETPLACE", "TRANSACTION_TYPE",
+             "TRANSACTION_EVENT_ID", "ACTIVITY_TRANSACTION_ID", "TAX_CALCULATION_DATE", "TRANSACTION_DEPART_DATE",
+             "SELLER_SKU", "ASIN", "ITEM_DESCRIPTION", "QTY", "TOTAL_ACTIVITY_VALUE_AMT_VAT_INCL",
+             "TRANSACTION_CURRENCY_CODE", "SALE_DEPART_COUNTRY", "SALE_ARRIVAL_COUNTRY"],
+    "calcul-tva": ["Marketplace ID", "Merchant ID", "Order Date", "Transaction Type", "Is Invoice Corrected",
+                   "Order ID", "Shipment Date", "Shipment ID", "Transaction ID", "ASIN", "SKU", "Quantity",
+                   "Tax Calculation Date", "Tax Rate", "Product Tax Code", "Currency", "Tax Type",
+                   "Tax Calculation Reason Code", "Tax Address Role", "Jurisdiction Level", "Jurisdiction Name",
+                   "OUR_PRICE Tax Inclusive Selling Price", "OUR_PRICE Tax Amount",
+                   "OUR_PRICE Tax Exclusive Selling Price", "Ship From Country", "Ship To City", "Ship To Country",
+                   "Ship To Postal Code", "Is Amazon Invoiced"],
+    "retours-fba": ["return-date", "order-id", "sku", "asin", "fnsku", "product-name", "quantity",
+                    "fulfillment-center-id", "detailed-disposition", "reason", "status", "license-plate-number",
+                    "customer-comments"],
+    "retours": ["Order ID", "Order date", "Return request date", "Return request status", "Amazon RMA ID",
+                "Seller RMA ID", "Label type", "Label cost", "Currency code", "Return carrier", "Tracking ID",
+                "Label to be paid by", "A-to-z claim", "Is prime", "ASIN", "Merchant SKU", "Item Name",
+                "Return quantity", "Return reason", "In policy", "Return type", "Resolution", "Order Amount",
+                "Order quantity", "Refunded Amount"],
+    "transactions": ["date/heure", "numéro de versement", "type", "numéro de la commande", "sku", "description",
+                     "quantité", "marketplace", "traitement", "ville d'origine de la commande", "ventes de produits",
+                     "total"],
+    "inventaire": ["sku", "asin", "price", "quantity"],
+    "inventaire-fba": ["sku", "fnsku", "asin", "product-name", "condition", "your-price", "mfn-listing-exists",
+                       "mfn-fulfillable-quantity", "afn-listing-exists", "afn-warehouse-quantity",
+                       "afn-fulfillable-quantity", "afn-unsellable-quantity", "afn-reserved-quantity",
+                       "afn-total-quantity"],
+    "inventaire-fba-stock": ["seller-sku", "fulfillment-channel-sku", "asin", "condition-type",
+                             "Warehouse-Condition-code", "Quantity Available"],
+    "offres": ["item-name", "item-description", "listing-id", "seller-sku", "price", "quantity", "open-date",
+               "image-url", "item-is-marketplace", "product-id-type", "item-note", "item-condition", "asin1",
+               "product-id", "fulfillment-channel", "status"],
+}
+
+
+def write_report(path, header, fmt: str, rows: int = 2) -> Path:
+    """A report with `header` and `rows` data rows of plausible text, as .txt, .csv or .xlsx."""
+    data = [[f"{i}{j}" if j % 3 else "405-1234567-1234567" for j in range(len(header))] for i in range(rows)]
+    writer = {"txt": write_txt, "csv": write_csv, "xlsx": write_xlsx}[fmt]
+    return writer(Path(path).with_suffix(f".{fmt}"), data, header=header)

@@ -582,20 +582,18 @@ def test_sample_2020_uk_report():
     assert table.rows[0][table.header.index("is-sold-by-ab")] == "false"  # unknown column kept
 
 
-def test_sample_2025_us_unshipped_report():
-    table = read_table(sample("littlesnaf-CustomOrderService__sample-amazon-orders.txt"))
-    assert table.layout == "header"
-    assert len(table.rows) == 4 and table.row_numbers == [2, 3, 4, 5]
-    assert table.columns["sku"] == 11 and table.columns["product-name"] == 13
-    assert "number-of-items" not in table.columns and table.header[12] == "number-of-items"
-    assert "item-price" not in table.columns  # absent: unknown, not invented
-    assert table.value(1, "product-name") == "Personalized Photo Mug "  # cells are not trimmed
-    assert table.value(0, "payments-date") == "2025-09-24T05:02:50-07:00"
+def test_sample_2025_us_unshipped_report_is_named_and_refused():
+    """An Unshipped Orders report has no prices: named, and the order report is what to download (SPEC §1)."""
+    err = read_error(sample("littlesnaf-CustomOrderService__sample-amazon-orders.txt"))
+    assert err.exit_code == 2
+    assert err.message.startswith("Ce fichier est un rapport des commandes non expédiées (sans les prix), pas un "
+                                  "rapport de commandes : téléchargez le rapport de commandes")
 
 
-def test_sample_vat_transactions_report_is_not_an_order_report():
+def test_sample_vat_transactions_report_is_named_and_refused():
     err = read_error(sample("TM312-vat_automation__AVTR_Sales Tax Transaction Report_Test Company.txt"))
-    assert NOT_A_REPORT in err.message
+    assert err.message.startswith("Ce fichier est le rapport des transactions TVA (AVTR) d'Amazon, pas un rapport "
+                                  "de commandes : téléchargez")
     assert err.exit_code == 2
 
 

@@ -208,14 +208,20 @@ def wanted(result: Verification, fixes: dict, width: int):
         for f in found:
             if f.code in ONCE_PER_VALUE:
                 repeats[(f.code, f.message)] += 1
+    shade = shaded(result.findings)
     noted: set[tuple[str, str]] = set()
     want = {}
-    for pos in sorted(set(by_cell) | set(fixes)):
+    for pos in sorted(set(by_cell) | set(fixes) | set(shade)):
         found = sorted(by_cell.get(pos, []), key=lambda f: F.SEVERITY_RANK[f.severity])
-        fill = FILL[found[0].severity] if found else GREEN
+        worst = [f.severity for f in found[:1]] + ([shade[pos]] if pos in shade else [])
+        fill = FILL[min(worst, key=F.SEVERITY_RANK.__getitem__)] if worst else GREEN
         lines = [fix_line(fixes[pos])] if pos in fixes else []
         for f in found:
             key = (f.code, f.message)
+            if f.also:  # said once for many cells: the note here, the other cells coloured only
+                lines.append(finding_line(f) + f"\n(Même constat sur {plural(len(f.also), 'autre cellule', 'autres cellules')}"
+                             ", toutes en couleur.)")
+                continue
             if f.code in ONCE_PER_VALUE:
                 if key in noted:
                     continue
@@ -229,6 +235,18 @@ def wanted(result: Verification, fixes: dict, width: int):
         want[pos] = marking.Want(fill, marking.block("\n".join(lines)) if lines else None, fix=fixes.get(pos))
     blue = {f.row: width - 1 for f in result.findings if f.code == F.AlreadyIntegrated.code}
     return want, blue
+
+
+def shaded(findings: list[F.Finding]) -> dict[tuple[int, int], str]:
+    """The cells a once-per-value finding covers besides its first, with the worst severity that colours each
+    (SPEC §7: "in Excel every such cell is coloured, the first carries the note")."""
+    out: dict[tuple[int, int], str] = {}
+    for f in findings:
+        for cell in f.also:
+            pos = marking.cell_pos(cell)
+            if pos not in out or F.SEVERITY_RANK[f.severity] < F.SEVERITY_RANK[out[pos]]:
+                out[pos] = f.severity
+    return out
 
 
 def hidden_row_count(app, sheet, table: Table) -> int:
@@ -412,7 +430,9 @@ def summary_text(result: Verification) -> str:
             f"{plural(counts[F.ERROR], 'erreur')}, {plural(counts[F.WARNING], 'avertissement')}, "
             f"{plural(counts[F.INFO], 'information')}.\n")
     text += "".join(line + "\n" for line in F.count_lines(result.findings))
-    if result.has_errors:
+    if any(f.code == F.NoOrders.code for f in result.findings):
+        text += F.NoOrders(row=1, column=None).message
+    elif result.has_errors:
         text += "Corrigez les cellules en rouge (la note de chaque cellule dit pourquoi et quoi mettre), puis relancez."
     else:
         text += "Aucune erreur : vous pouvez intégrer."

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from .. import invoicing
+from .. import fba, invoicing
 from ..checks import Verification, verify_table
 from ..errors import SettingsError
 from ..facts import ProductFact, counter_name, render_number
@@ -265,7 +265,7 @@ def _invoice_row(o, numero: str, client_id: int) -> dict:
         "livraison_code_postal": ship.postcode, "livraison_ville": ship.city, "livraison_region": ship.region or None,
         "livraison_pays": ship.country, "livraison_telephone": ship.phone or None,
         "instructions": o.instructions or None, "commande_pro": o.b2b, "bon_commande": o.po_number or None,
-        "taux_change": o.taux_change, "date_vente": o.sale_date, "expedie_par_amazon": False, "regime": o.regime,
+        "taux_change": o.taux_change, "date_vente": o.sale_date, "expedie_par_amazon": o.fba, "regime": o.regime,
         "mention_tva": o.mention, "tva_client": o.vat_number or None, "facturation_nom": bill.name,
         "facturation_adresse1": bill.line1, "facturation_adresse2": bill.line2 or None,
         "facturation_code_postal": bill.postcode, "facturation_ville": bill.city,
@@ -287,13 +287,14 @@ def _lines_and_stock(run: _Run) -> None:
     for o in run.orders:
         numero = run.numbers[o.order_id]
         facture_id = run.invoice_ids[numero]
+        moves = fba.moves_seller_stock(o.fba, run.settings.stock_fba)
         for rang, line in enumerate(o.lines, start=1):
             lines.append({"facture_id": facture_id, "rang": rang, "produit_code": line.product_code,
                           "libelle": line.label, "quantite": line.quantity, "prix_unitaire_ht": line.unit_ht,
                           "montant_ht": line.ht, "montant_tva": line.tva, "montant_ttc": line.ttc,
                           "taux_tva": line.rate})
             product = run.facts.products.get(line.product_code)
-            if line.kind == "item" and product is not None and product.gere_stock:
+            if moves and line.kind == "item" and product is not None and product.gere_stock:
                 movements.append({"produit_code": line.product_code, "date": o.invoice_date,
                                   "quantite": -line.quantity, "facture_id": facture_id,
                                   "libelle": f"Facture {numero} (Amazon {o.order_id})"})
