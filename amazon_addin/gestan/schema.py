@@ -328,5 +328,10 @@ class Schema:
         """The base numbers invoices itself (its automatic id), read back by `mapping.numbering_key`."""
         return self.mapping.numbering_key is not None
 
+    def invoice_number(self):
+        """The invoice number as a selectable column labelled `numero`: ours, or the base's own id."""
+        f = self.factures
+        return (f.c.id if self.base_numbering else f.c.numero).label("numero")
+
     def tables(self):
         return [(ref, getattr(self, ref)) for ref in REFERENCE]

@@ -47,9 +47,8 @@ def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
     ids = _texts(table, "order-id")
     # A base not yet upgraded by init-db has no fingerprints: its orders are simply "already integrated".
     kept = j.c.empreinte if ("imports_amazon", "empreinte") not in missing else None
-    numero = f.c.id if schema.base_numbering else f.c.numero  # the base's own id is the number
     for part in chunks(ids):
-        q = select(j.c.commande, numero.label("numero"), *([kept] if kept is not None else [])) \
+        q = select(j.c.commande, schema.invoice_number(), *([kept] if kept is not None else [])) \
             .select_from(j.outerjoin(f, j.c.facture_id == f.c.id)).where(j.c.commande.in_(part))
         for row in conn.execute(q):
             facts.integrated[row.commande] = str(row.numero) if row.numero not in (None, "") else "?"
