@@ -171,3 +171,26 @@ def test_completed_profile_integrates_twice_with_nothing_doubled(tmp_path, repli
     numbers = {str(fid) for fid, _ in ids}
     already = [f for f in said["findings"] if f["code"] == "I_DEJA_INTEGREE"]
     assert len(already) == 2 and all(any(n in f["message"] for n in numbers) for f in already), already
+    # A name longer than NOMFAMILLE is announced before anything is written, then cut and split as said.
+    longer = write_txt(tmp_path / "long.txt", [row(order_id="405-1111111-0000003",
+                                                   bill_name="Jean-Baptiste de La Fontaine-Marchand")])
+    code, out, err = cli("verifier", longer, "--db", replica.url, "--json", cwd=tmp_path)
+    cut = [f for f in json.loads(out)["findings"] if f["code"] == "W_TEXTE_TRONQUE" and f["column"] == "bill-name"]
+    assert len(cut) == 1 and "30" in cut[0]["message"] and cut[0]["suggestion"] == "Jean-Baptiste de La Fontaine-M"
+
+
+def test_a_short_key_longer_than_its_column_is_refused_before_writing(tmp_path, replica):
+    profile = completed_profile().replace('convertir = "cle_courte", longueur = 12', 'convertir = "cle_courte", '
+                                          'longueur = 16')
+    (tmp_path / "gestan-complet.toml").write_text(profile, encoding="utf-8")
+    _settings(tmp_path, replica.url, "gestan-complet.toml")
+    code, _, err = cli("init-db", cwd=tmp_path)
+    assert code == 3 and "n'en garde que 12 ; écrivez longueur = 12" in err, err
+    assert "imports_amazon" not in {t for t, in replica.query("show tables")}
+
+
+def test_proposer_on_a_reference_base_finds_everything_and_exits_0(tmp_path):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert cli("init-db", "--db", url)[0] == 0
+    code, out, err = cli("check-db", "--proposer", "--db", url)
+    assert code == 0 and "Aucun écart" in out and "Correspondance complète" in err, out + err

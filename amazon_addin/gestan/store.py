@@ -145,6 +145,12 @@ def check_settings_fit(schema: Schema, settings, lengths: dict) -> None:
         length = lengths.get((ref, col), getattr(column.type, "length", None))
         return length, f"{column.table.name}.{column.name}"
 
+    for (ref, col), spec in schema.mapping.converters.items():
+        length, name = limit(ref, col)
+        if spec.name == "cle_courte" and length is not None and length < spec.param("longueur"):
+            raise SettingsError(f"Fichier de correspondance : « {ref}.{col} » demande des clés de "
+                                f"{spec.param('longueur')} caractères et la colonne {name} de la base n'en garde que "
+                                f"{length} ; écrivez longueur = {length}.")
     wanted = [(key, getattr(settings, key), f"« {getattr(settings, key)} » a", places)
               for key, places in SETTING_COLUMNS.items()]
     number, prefix = longest_number(settings.format_numero), counter_name(settings.format_numero, date(9999, 12, 31))
