@@ -90,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     command("integrer", "intègre un rapport de commandes dans Gestan", export=True, json_=True)
     init = command("init-db", "crée le schéma de référence Gestan")
     init.add_argument("--demo", action="store_true", help="ajoute des produits et codes postaux de démonstration")
-    command("check-db", "vérifie que la base a toutes les tables et colonnes attendues")
+    check = command("check-db", "vérifie que la base a toutes les tables et colonnes attendues")
+    check.add_argument("--proposer", action="store_true",
+                       help="écrit sur la sortie standard une correspondance proposée d'après la base (TOML)")
     command("demo", "tout le parcours sur un export d'exemple, dans ./demo-gestan.db", db=False)
     build = command("build-workbook", "construit AmazonImport.xlsm et .xlam à partir des sources du dépôt",
                     db=False)
@@ -278,6 +280,8 @@ def cmd_check_db(args) -> int:
     from .gestan.admin import check_db
 
     settings = _settings(args)
+    if args.proposer:
+        return _propose(settings, args.db)
     engine, schema = open_gestan(settings, args.db, read_only=True)
     with speaking(engine):
         gaps = check_db(engine, schema)
@@ -286,10 +290,28 @@ def cmd_check_db(args) -> int:
         return 0
     for gap in gaps:
         sys.stderr.write(gap.sentence + "\n")
-    if any(g.found is None for g in gaps):
+    if any(g.found is None and not g.todo for g in gaps):
         sys.stderr.write("« amazon-addin init-db » crée les tables manquantes (il ne modifie jamais une table "
                          "existante).\n")
     return 1
+
+
+def _propose(settings, db_url) -> int:
+    """The proposed mapping on stdout, its gaps on stderr; 1 while any remain."""
+    from dataclasses import replace
+
+    from .gestan import open_gestan, speaking
+    from .gestan.propose import propose
+
+    engine, _ = open_gestan(replace(settings, mapping=None), db_url, read_only=True)
+    with speaking(engine), engine.connect() as conn:
+        proposal = propose(conn)
+    sys.stdout.write(proposal.text)
+    if proposal.gaps:
+        sys.stderr.write(f"{len(proposal.gaps)} écart(s) à compléter : " + ", ".join(proposal.gaps) + ".\n")
+        return 1
+    sys.stderr.write("Correspondance complète : relisez chaque ligne « deviné » avant de l'utiliser.\n")
+    return 0
 
 
 def cmd_demo(args) -> int:

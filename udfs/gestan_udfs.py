@@ -106,12 +106,12 @@ def GESTAN_FACTURE(commande):
         order, _ = parse_identifier(commande)
     except IdDamage as exc:
         return f"#VALEUR : le n° de commande « {exc} » a été abîmé par Excel (notation scientifique)"
-    found = _first(lambda s: select(s.factures.c.numero).select_from(
+    found = _first(lambda s: select(s.invoice_number()).select_from(
         s.imports_amazon.join(s.factures, s.imports_amazon.c.facture_id == s.factures.c.id))
         .where(s.imports_amazon.c.commande == order.strip()))
     if isinstance(found, str):
         return found
-    return found.numero if found is not None and found.numero else ""
+    return str(found.numero) if found is not None and found.numero not in (None, "") else ""
 
 
 @xw.func

@@ -37,9 +37,14 @@ class Gap:
     table: str  # the real table name the mapping expects
     column: str | None = None
     found: str | None = None  # the base's spelling, when only the case differs
+    todo: bool = False  # the mapping still says "à compléter" (table: the reference table's name)
 
     @property
     def clause(self) -> str:
+        if self.todo:
+            name = f"{self.table}.{self.column or 'table'}"
+            return (f"« {name} » est encore « à compléter » dans le fichier de correspondance : écrivez le nom réel "
+                    "(« amazon-addin check-db --proposer » en propose un)")
         what = "table" if self.column is None else "colonne"
         name = self.table if self.column is None else f"{self.table}.{self.column}"
         if self.found is None:
@@ -66,7 +71,11 @@ def reflect(conn, schema: Schema) -> Reflected:
     insp = inspect(conn)
     stored = insp.get_table_names()
     exact, folded = set(stored), {name.casefold(): name for name in stored}
+    out.gaps.extend(Gap(ref, col, todo=True) for ref, col in schema.mapping.todo)
+    unnamed = {ref for ref, col in schema.mapping.todo if col is None}
     for ref, table in schema.tables():
+        if ref in unnamed:
+            continue
         if table.name not in exact:
             out.gaps.append(Gap(table.name, None, folded.get(table.name.casefold())))
             continue
@@ -94,14 +103,14 @@ def require_schema(conn, schema: Schema, reading: bool = False) -> Reflected:
         found = Reflected(gaps, found.lengths)
         more = f" ({len(found.gaps)} écarts : « amazon-addin check-db » les liste tous)" if len(found.gaps) > 1 else ""
         first = found.gaps[0]
-        fix = "" if first.found else " ; « amazon-addin init-db » crée ce qui manque"
+        fix = "" if first.found or first.todo else " ; « amazon-addin init-db » crée ce qui manque"
         raise SettingsError(f"La base Gestan ne correspond pas au schéma attendu — {first.clause}{fix}{more}.")
     return found
 
 
 def _upgradable(schema: Schema, gap: Gap) -> bool:
     """A column this version added, nullable, that `init-db` adds to an older base (no other spelling there)."""
-    if gap.column is None or gap.found is not None:
+    if gap.column is None or gap.found is not None or gap.todo:
         return False
     table = next((t for _ref, t in schema.tables() if t.name == gap.table), None)
     col = next((c for c in table.columns if c.name == gap.column), None) if table is not None else None
@@ -119,7 +128,7 @@ def init_db(engine, schema: Schema, settings, demo: bool = False) -> InitReport:
     report = InitReport()
     with engine.begin() as conn:
         found = reflect(conn, schema)
-        clash = next((g for g in found.gaps if g.found), None)
+        clash = next((g for g in found.gaps if g.found or g.todo), None)
         if clash is not None:
             raise SettingsError(f"Rien n'a été créé : {clash.clause}.")
         # Before any DDL (MariaDB commits each CREATE TABLE); tables to create will have the declared lengths.
@@ -141,7 +150,7 @@ def _default_rows(conn, schema: Schema, settings, demo: bool, report: InitReport
 
     def ensure(table, key_col, key, values, label):
         if conn.execute(select(key_col).where(key_col == key)).first() is None:
-            conn.execute(insert(table).values(**values))
+            conn.execute(insert(table).values(**{k: v for k, v in values.items() if k in table.c}))
             report.rows_added.append(label)
 
     ensure(fam, fam.c.code, settings.famille_produits,

@@ -243,6 +243,8 @@ def _products(run: _Run) -> None:
 def _numbers(run: _Run) -> None:
     """One counter row per rendered prefix, read under the lock, gap-free."""
     c, fmt = run.s.compteurs, run.settings.format_numero
+    if run.s.base_numbering:
+        return  # the base gives each invoice its id, which is its number (_invoices reads it back)
     for o in run.orders:
         name = counter_name(fmt, o.invoice_date)
         if name not in run.counters:
@@ -275,9 +277,40 @@ def _invoice_row(o, numero: str, client_id: int) -> dict:
 
 
 def _invoices(run: _Run) -> None:
+    if run.s.base_numbering:
+        return _invoices_numbered_by_base(run)
     rows = [_invoice_row(o, run.numbers[o.order_id], run.customer_ids[run.keys[o.order_id]]) for o in run.orders]
     run.conn.execute(insert(run.s.factures), rows)
     run.invoice_ids = _ids_by(run.conn, run.s.factures.c.id, run.s.factures.c.numero, [r["numero"] for r in rows])
+
+
+def _invoices_numbered_by_base(run: _Run) -> None:
+    """The base's automatic id is the number: the ids are read back by the business key the add-in writes
+    (the order id), keeping only ids that were not there before the insert, so an older invoice of Gestan's
+    with the same reference is never taken for ours."""
+    f = run.s.factures
+    key = f.c[run.s.mapping.numbering_key]
+    rows = [_invoice_row(o, None, run.customer_ids[run.keys[o.order_id]]) for o in run.orders]
+    values = [r[run.s.mapping.numbering_key] for r in rows]
+    before = _all_ids_by(run.conn, f.c.id, key, values)
+    run.conn.execute(insert(f), rows)
+    after = _all_ids_by(run.conn, f.c.id, key, values)
+    for o, value in zip(run.orders, values):
+        new = after.get(value, set()) - before.get(value, set())
+        if len(new) != 1:
+            raise SettingsError(f"Intégration annulée, rien n'a été écrit : la facture de la commande {o.order_id} "
+                                f"ne se relit pas par {f.name}.{key.name} ({len(new)} facture(s) trouvée(s)).")
+        run.numbers[o.order_id] = str(next(iter(new)))
+        run.invoice_ids[run.numbers[o.order_id]] = next(iter(new))
+
+
+def _all_ids_by(conn, id_col, key_col, keys: list) -> dict:
+    """{key: {ids}}: every row holding each key."""
+    out: dict = {}
+    for part in chunks(sorted(set(keys))):
+        for row in conn.execute(select(key_col, id_col).where(key_col.in_(part))):
+            out.setdefault(row[0], set()).add(row[1])
+    return out
 
 
 def _lines_and_stock(run: _Run) -> None:

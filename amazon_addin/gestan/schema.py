@@ -6,7 +6,7 @@ the SQL uses whatever name the mapping file gives (`ART_CODE`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, MetaData, Numeric, String,
@@ -152,12 +152,20 @@ for _ref, _cols in REFERENCE.items():
     _cols[:] = [(n, String(TEXT_LENGTHS[(_ref, n)]) if t is TEXT else t, o) for n, t, o in _cols]
 
 
+TODO = "à compléter"  # a name the integrator still has to find in the base; check-db lists each one
+PROFILES = Path(__file__).resolve().parent.parent / "profiles"
+
+
 @dataclass(frozen=True)
 class Mapping:
-    """Reference names → real names. Empty mapping = the reference schema itself."""
+    """Reference names → real names, and what a real base does differently. Empty = the reference schema."""
 
     tables: dict  # ref table → real table
     columns: dict  # (ref table, ref column) → real column
+    converters: dict = field(default_factory=dict)  # (ref table, ref column) → convert.Spec
+    absent: frozenset = frozenset()  # (ref table, ref column) the base does not keep: never written or read
+    todo: tuple = ()  # (ref table, ref column or None) still "à compléter"
+    numbering_key: str | None = None  # set: the invoice number is the base's own id, read back by this column
 
     def table(self, ref: str) -> str:
         return self.tables.get(ref, ref)
@@ -165,39 +173,90 @@ class Mapping:
     def column(self, ref_table: str, ref_col: str) -> str:
         return self.columns.get((ref_table, ref_col), ref_col)
 
+    def kept(self, ref_table: str, ref_col: str) -> bool:
+        """The base has this column (mapped or reference-named), as opposed to absent or still to find."""
+        if (ref_table, ref_col) in self.absent or (ref_table, ref_col) in self.todo:
+            return False
+        return not (ref_table == "factures" and ref_col == "numero" and self.numbering_key)
+
 
 IDENTITY = Mapping({}, {})
 
 
+def mapping_file(path: str | Path) -> Path:
+    """The file itself, else a profile shipped with the add-in (`mapping = "gestan15"`)."""
+    p = Path(path)
+    if p.is_file() or p.is_dir():
+        return p
+    profile = PROFILES / f"{p.name}.toml"
+    if not p.suffix and profile.is_file():
+        return profile
+    known = ", ".join(sorted(f.stem for f in PROFILES.glob("*.toml")))
+    raise SettingsError(f"Fichier de correspondance « {p} » introuvable (paramètre « mapping » ; profils fournis : "
+                        f"{known}).")
+
+
 def load_mapping(path: str | Path | None) -> Mapping:
-    """A TOML file: one section per reference table, `table = "REAL"` and `ref_col = "REAL_COL"`."""
+    """A TOML file: one section per reference table, `table = "REAL"` and `ref_col = "REAL_COL"`; a column may
+    also be `false` (not kept by this base), `"à compléter"`, or an inline table choosing a converter
+    (gestan/convert.py) or the base's own invoice numbering."""
     if not path:
         return IDENTITY
-    p = Path(path)
-    if not p.is_file() and not p.is_dir():
-        raise SettingsError(f"Fichier de correspondance « {p} » introuvable (paramètre « mapping »).")
+    p = mapping_file(path)
     data, encoding = read_toml(p, "Fichier de correspondance")
     details.info("Correspondance des noms : « %s » lue (%s).", p.resolve(), encoding)
-    tables, columns = {}, {}
+    return parse_mapping(data)
+
+
+def parse_mapping(data: dict) -> Mapping:
+    from .convert import parse_spec
+
+    tables, columns, converters, absent, todo = {}, {}, {}, set(), []
+    numbering = None
     for ref, section in data.items():
         if ref not in REFERENCE or not isinstance(section, dict):
             raise SettingsError(f"Fichier de correspondance : table de référence « {ref} » inconnue (attendu : "
                                 f"{', '.join(REFERENCE)}).")
-        known = {c[0] for c in REFERENCE[ref]}
+        known = {c[0]: o for c in REFERENCE[ref] for o in [c[2]]}
         for key, value in section.items():
-            if not isinstance(value, str) or not value.strip():
-                raise SettingsError(f"Fichier de correspondance : « {ref}.{key} » doit être un nom non vide.")
-            if key == "table":
-                tables[ref] = value.strip()
-            elif key in known:
-                columns[(ref, key)] = value.strip()
-            else:
+            where = f"{ref}.{key}"
+            if key != "table" and key not in known:
                 raise SettingsError(f"Fichier de correspondance : colonne « {key} » inconnue dans « {ref} ».")
-    _refuse_collisions(tables, columns)
-    return Mapping(tables, columns)
+            if isinstance(value, str) and value.strip().casefold() in (TODO, "a completer"):
+                todo.append((ref, None if key == "table" else key))
+            elif value is False and key != "table":
+                if known[key].get("primary_key") or known[key].get("nullable") is False:
+                    raise SettingsError(f"Fichier de correspondance : « {where} » ne peut pas valoir false : "
+                                        "l'intégration en a besoin.")
+                absent.add((ref, key))
+            elif isinstance(value, dict) and (ref, key) == ("factures", "numero"):
+                numbering = _numbering(value)
+            elif isinstance(value, dict) and key != "table":
+                columns[(ref, key)], spec = parse_spec(where, value)
+                if spec is not None:
+                    converters[(ref, key)] = spec
+            elif isinstance(value, str) and value.strip():
+                (tables.__setitem__(ref, value.strip()) if key == "table" else
+                 columns.__setitem__((ref, key), value.strip()))
+            else:
+                raise SettingsError(f"Fichier de correspondance : « {where} » doit être un nom non vide, false, "
+                                    f"« {TODO} » ou un convertisseur {{ colonne = ..., convertir = ... }}.")
+    _refuse_collisions(tables, columns, frozenset(absent) | {(r, c) for r, c in todo if c})
+    return Mapping(tables, columns, converters, frozenset(absent), tuple(todo), numbering)
 
 
-def _refuse_collisions(tables: dict, columns: dict) -> None:
+def _numbering(value: dict) -> str:
+    """`numero = { numerotation = "base", lue_par = "commande" }`: Gestan numbers its invoices itself."""
+    key = value.get("lue_par")
+    if value.get("numerotation") != "base" or set(value) != {"numerotation", "lue_par"} or key not in \
+            {c[0] for c in REFERENCE["factures"]} - {"id", "numero"}:
+        raise SettingsError("Fichier de correspondance : « factures.numero » en table doit être "
+                            "{ numerotation = \"base\", lue_par = \"commande\" } (lue_par : une colonne de "
+                            "référence de factures que l'intégration écrit, par exemple commande).")
+    return key
+
+
+def _refuse_collisions(tables: dict, columns: dict, unused: frozenset = frozenset()) -> None:
     """Two reference tables on one real table, or two columns of a table on one real column, would write
     one thing over another; names that differ only by case collide on most servers too."""
     mapping = Mapping(tables, columns)
@@ -211,6 +270,8 @@ def _refuse_collisions(tables: dict, columns: dict) -> None:
                                 "avoir la sienne.")
         cols: dict[str, str] = {}
         for name, *_ in REFERENCE[ref]:
+            if (ref, name) in unused:
+                continue
             real_col = mapping.column(ref, name)
             first = cols.setdefault(real_col.casefold(), name)
             if first != name:
@@ -226,23 +287,51 @@ def _spelled(first: str, second: str) -> str:
 
 
 class Schema:
-    """The SQLAlchemy tables for one mapping; `schema.produits.c.code` whatever the real names."""
+    """The SQLAlchemy tables for one mapping; `schema.produits.c.code` whatever the real names. A converted
+    column carries its converter as its type (gestan/convert.py); a column the base does not keep is left out,
+    so it is neither written nor read."""
 
     def __init__(self, mapping: Mapping = IDENTITY):
+        from . import convert
+
         self.mapping = mapping
         self.metadata = MetaData()
+        extra: dict[str, list] = {}  # ref table → columns a converter needs besides the reference ones
+        for (ref, name), spec in mapping.converters.items():
+            if spec.name == "nom_prenom":
+                n = spec.param("longueur_prenom")
+                extra.setdefault(ref, []).append(Column(spec.param("prenom"), String(n), key=f"{name}__prenom",
+                                                        default=convert.first_name_default(name, n)))
+            elif spec.name == "id_par_code":
+                extra.setdefault(spec.param("table"), []).append(Column(spec.param("id"), Integer, key="_id"))
         for ref, cols in REFERENCE.items():
             columns = []
             for name, type_, opts in cols:
+                if not mapping.kept(ref, name):
+                    continue
                 opts = dict(opts)
                 fk = opts.pop("fk", None)
-                # By the referenced column's key (its reference name), which is how Table.c finds it.
-                args = [ForeignKey(f"{mapping.table(fk[0])}.{fk[1]}")] if fk else []
+                spec = mapping.converters.get((ref, name))
+                if spec is not None:
+                    type_ = convert.column_type(spec, type_, mapping)
+                # By the referenced column's key (its reference name), which is how Table.c finds it; never onto
+                # a customer's own table (mapped), which init-db must not constrain.
+                args = [ForeignKey(f"{mapping.table(fk[0])}.{fk[1]}")] \
+                    if fk and spec is None and fk[0] not in mapping.tables else []
                 columns.append(Column(mapping.column(ref, name), type_, *args, key=name, **opts))
-            if ref in UNIQUE_TOGETHER:
-                columns.append(UniqueConstraint(*(mapping.column(ref, c) for c in UNIQUE_TOGETHER[ref]),
-                                                name=f"uq_{ref}"))
-            setattr(self, ref, Table(mapping.table(ref), self.metadata, *columns))
+            if ref in UNIQUE_TOGETHER and all(mapping.kept(ref, c) for c in UNIQUE_TOGETHER[ref]):
+                columns.append(UniqueConstraint(*UNIQUE_TOGETHER[ref], name=f"uq_{ref}"))  # by key
+            setattr(self, ref, Table(mapping.table(ref), self.metadata, *columns, *extra.get(ref, [])))
+
+    @property
+    def base_numbering(self) -> bool:
+        """The base numbers invoices itself (its automatic id), read back by `mapping.numbering_key`."""
+        return self.mapping.numbering_key is not None
+
+    def invoice_number(self):
+        """The invoice number as a selectable column labelled `numero`: ours, or the base's own id."""
+        f = self.factures
+        return (f.c.id if self.base_numbering else f.c.numero).label("numero")
 
     def tables(self):
         return [(ref, getattr(self, ref)) for ref in REFERENCE]

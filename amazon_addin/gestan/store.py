@@ -12,7 +12,7 @@ from datetime import date
 from .. import targets, values
 from ..errors import SettingsError
 from ..facts import GestanFacts, ProductFact, counter_name, longest_number, place_key
-from .schema import Schema
+from .schema import REFERENCE, Schema
 
 CHUNK = 500  # IN lists stay well under every server's parameter limit
 LOCK_ROW = "_VERROU_AMAZON"
@@ -48,10 +48,10 @@ def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
     # A base not yet upgraded by init-db has no fingerprints: its orders are simply "already integrated".
     kept = j.c.empreinte if ("imports_amazon", "empreinte") not in missing else None
     for part in chunks(ids):
-        q = select(j.c.commande, f.c.numero, *([kept] if kept is not None else [])) \
+        q = select(j.c.commande, schema.invoice_number(), *([kept] if kept is not None else [])) \
             .select_from(j.outerjoin(f, j.c.facture_id == f.c.id)).where(j.c.commande.in_(part))
         for row in conn.execute(q):
-            facts.integrated[row.commande] = row.numero or "?"
+            facts.integrated[row.commande] = str(row.numero) if row.numero not in (None, "") else "?"
             facts.fingerprints[row.commande] = row.empreinte if kept is not None else None
     countries = sorted({c.upper() for c in _texts(table, "ship-country") + _texts(table, "bill-country")})
     for part in chunks(countries):
@@ -74,7 +74,12 @@ def reflect_lengths(conn, schema: Schema) -> tuple[dict, list[tuple[str, str]]]:
             real = {c["name"].casefold(): c["type"] for c in insp.get_columns(table.name)}
         except NoSuchTableError:
             continue  # check-db says so; the statements that need it will fail in French
+        for name, *_ in REFERENCE[ref]:
+            if not schema.mapping.kept(ref, name):
+                lengths[(ref, name)] = None  # not written to this base: no limit to announce
         for col in table.columns:
+            if col.key.startswith("_") or "__" in col.key:
+                continue  # a converter's helper column (first name, family id): check-db reports it
             found = real.get(col.name.casefold())
             if found is None:
                 missing.append((ref, col.key))
@@ -85,6 +90,8 @@ def reflect_lengths(conn, schema: Schema) -> tuple[dict, list[tuple[str, str]]]:
 
 def _last_dates(conn, schema: Schema, facts: GestanFacts, settings) -> GestanFacts:
     f, c = schema.factures, schema.compteurs
+    if schema.base_numbering:
+        return facts  # no series of ours: the base orders its own numbers
     names = [row.nom for row in conn.execute(select(c.c.nom).where(c.c.nom != LOCK_ROW))]
     for name in names:
         last = conn.execute(select(func.max(f.c.date)).where(f.c.numero.like(_like_prefix(name), escape="\\"))) \
@@ -132,15 +139,24 @@ SETTING_COLUMNS = {
 def check_settings_fit(schema: Schema, settings, lengths: dict) -> None:
     """Each setting fits the columns it goes to; `lengths` are the base's (reflected), else the declared ones."""
     def limit(ref: str, col: str) -> tuple[int | None, str]:
+        if not schema.mapping.kept(ref, col):
+            return None, ""
         column = getattr(schema, ref).c[col]
         length = lengths.get((ref, col), getattr(column.type, "length", None))
         return length, f"{column.table.name}.{column.name}"
 
+    for (ref, col), spec in schema.mapping.converters.items():
+        length, name = limit(ref, col)
+        if spec.name == "cle_courte" and length is not None and length < spec.param("longueur"):
+            raise SettingsError(f"Fichier de correspondance : « {ref}.{col} » demande des clés de "
+                                f"{spec.param('longueur')} caractères et la colonne {name} de la base n'en garde que "
+                                f"{length} ; écrivez longueur = {length}.")
     wanted = [(key, getattr(settings, key), f"« {getattr(settings, key)} » a", places)
               for key, places in SETTING_COLUMNS.items()]
     number, prefix = longest_number(settings.format_numero), counter_name(settings.format_numero, date(9999, 12, 31))
-    wanted += [("format_numero", number, f"ses numéros (ex. {number}) peuvent avoir", (("factures", "numero"),)),
-               ("format_numero", prefix, f"son préfixe (ex. {prefix}) peut avoir", (("compteurs", "nom"),))]
+    if not schema.base_numbering:  # else format_numero is not used: the base numbers its invoices
+        wanted += [("format_numero", number, f"ses numéros (ex. {number}) peuvent avoir", (("factures", "numero"),)),
+                   ("format_numero", prefix, f"son préfixe (ex. {prefix}) peut avoir", (("compteurs", "nom"),))]
     for key, value, said, places in wanted:
         for ref, col in places:
             length, name = limit(ref, col)
