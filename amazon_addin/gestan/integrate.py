@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from .. import invoicing
@@ -16,7 +16,8 @@ from ..checks import Verification, verify_table
 from ..errors import SettingsError
 from ..facts import ProductFact, counter_name, render_number
 from ..orders import fingerprints
-from ..reader import Table
+from ..reader import Table, no_gc
+from . import bulk
 from .connect import describe_error, display_url
 from .schema import Schema
 from .admin import require_schema
@@ -108,7 +109,8 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
             verification = verify_table(table, settings, facts, predictions=False, vies=vies, today=today)
             if verification.has_errors:
                 raise Blocked(verification)
-            summary = _write(conn, schema, settings, verification, facts, file_name, sha256, user)
+            with no_gc():  # a million fresh objects and no cycles: the collector would only rescan the table
+                summary = _write(conn, schema, settings, verification, facts, file_name, sha256, user)
             if fail_before_commit is not None:
                 fail_before_commit(conn)  # test hook: a crash after every write, before COMMIT
     except Blocked as blocked:
@@ -125,15 +127,6 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
     audit.integration(user=user, base=base, file_name=file_name, sha256=sha256,
                       integration_id=summary.integration_id, invoices=summary.invoices, skipped=len(summary.skipped))
     return summary
-
-
-def _ids_by(conn, id_col, key_col, keys: list) -> dict:
-    """{key: id} for rows just inserted, found by their unique business key."""
-    out = {}
-    for part in chunks(keys):
-        for row in conn.execute(select(key_col, id_col).where(key_col.in_(part))):
-            out[row[0]] = row[1]
-    return out
 
 
 def _os_user() -> str:
@@ -222,10 +215,11 @@ def _customers(run: _Run) -> None:
             "telephone": o.buyer_phone or b.phone or o.shipping.phone or None, "email": o.buyer_email or None,
             "tva_intracom": o.vat_number or None}
     if new:
-        # One executemany, then the ids read back by the unique key: no RETURNING or last-id needed, and
-        # exact even if Gestan itself inserts customers meanwhile.
-        conn.execute(insert(clients), list(new.values()))
-        run.customer_ids.update(_ids_by(conn, clients.c.id, clients.c.cle, list(new)))
+        # One executemany, then the ids read back by the unique key in one query: no RETURNING or last-id
+        # needed, and exact even if Gestan itself inserts customers meanwhile.
+        before = bulk.last_id(conn, clients.c.id)
+        bulk.insert_dicts(conn, clients, list(new.values()))
+        run.customer_ids.update(bulk.ids_since(conn, clients.c.id, clients.c.cle, new, before))
     run.summary.customers_created = len(new)
 
 
@@ -233,7 +227,7 @@ def _products(run: _Run) -> None:
     """Unknown skus, as `invoicing.plan` announced them to Vérifier."""
     made = run.plan.products
     if made:
-        run.conn.execute(insert(run.s.produits), [p.to_row() for p in made.values()])
+        bulk.insert_dicts(run.conn, run.s.produits, [p.to_row() for p in made.values()])
         for p in made.values():
             run.facts.products[p.code] = ProductFact(p.code, p.libelle, p.taux_tva, False, 0, 0)
     run.summary.products_created = len(made)
@@ -275,9 +269,11 @@ def _invoice_row(o, numero: str, client_id: int) -> dict:
 
 
 def _invoices(run: _Run) -> None:
+    f = run.s.factures
     rows = [_invoice_row(o, run.numbers[o.order_id], run.customer_ids[run.keys[o.order_id]]) for o in run.orders]
-    run.conn.execute(insert(run.s.factures), rows)
-    run.invoice_ids = _ids_by(run.conn, run.s.factures.c.id, run.s.factures.c.numero, [r["numero"] for r in rows])
+    before = bulk.last_id(run.conn, f.c.id)
+    bulk.insert_dicts(run.conn, f, rows)
+    run.invoice_ids = bulk.ids_since(run.conn, f.c.id, f.c.numero, [r["numero"] for r in rows], before)
 
 
 def _lines_and_stock(run: _Run) -> None:
@@ -301,12 +297,12 @@ def _lines_and_stock(run: _Run) -> None:
                 entry[0] += line.quantity
                 if o.order_id not in entry[1]:
                     entry[1].append(o.order_id)
-    run.conn.execute(insert(run.s.lignes_facture), lines)
+    bulk.insert_dicts(run.conn, run.s.lignes_facture, lines)
     if movements:
-        run.conn.execute(insert(run.s.mouvements_stock), movements)
+        bulk.insert_dicts(run.conn, run.s.mouvements_stock, movements)
         p = run.s.produits
-        for code, (qty, _) in run.sold.items():
-            run.conn.execute(update(p).where(p.c.code == code).values(stock=p.c.stock - qty))
+        decrement = update(p).where(p.c.code == bindparam("b_code")).values(stock=p.c.stock - bindparam("b_qty"))
+        run.conn.execute(decrement, [{"b_code": code, "b_qty": qty} for code, (qty, _) in run.sold.items()])
     run.summary.stock_movements = len(movements)
 
 
@@ -323,7 +319,7 @@ def _journal(run: _Run) -> None:
         run.summary.invoices.append({"commande": o.order_id, "numero": numero})
         for number in o.rows:
             run.summary.rows_invoice[number] = numero
-    run.conn.execute(insert(run.s.imports_amazon), journal)
+    bulk.insert_dicts(run.conn, run.s.imports_amazon, journal)
 
 
 def _counters(run: _Run) -> None:
@@ -336,7 +332,7 @@ def _postal_codes(run: _Run) -> None:
     """Each new (country, postcode, city) of a delivery or billing address, as `invoicing.plan` announced."""
     places = run.plan.places
     if places:
-        run.conn.execute(insert(run.s.codes_postaux), [p.to_row() for p in places.values()])
+        bulk.insert_dicts(run.conn, run.s.codes_postaux, [p.to_row() for p in places.values()])
     run.summary.postal_codes_added = len(places)
     run.summary.new_postal_codes = [p.to_row() for p in places.values()]
 
