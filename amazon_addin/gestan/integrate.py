@@ -158,7 +158,7 @@ class _Run:
     counters: dict = field(default_factory=dict)  # counter name → last sequence used
     numbers: dict = field(default_factory=dict)  # order id → invoice number
     invoice_ids: dict = field(default_factory=dict)  # invoice number → id
-    sold: dict = field(default_factory=dict)  # product code → [quantity, [order ids]]
+    sold: dict = field(default_factory=dict)  # product code → [quantity, {order id: None}] (ordered, no repeats)
 
 
 def _write(conn, schema: Schema, settings, verification: Verification, facts, file_name: str, sha256: str,
@@ -293,10 +293,9 @@ def _lines_and_stock(run: _Run) -> None:
                 movements.append({"produit_code": line.product_code, "date": o.invoice_date,
                                   "quantite": -line.quantity, "facture_id": facture_id,
                                   "libelle": f"Facture {numero} (Amazon {o.order_id})"})
-                entry = run.sold.setdefault(line.product_code, [0, []])
+                entry = run.sold.setdefault(line.product_code, [0, {}])
                 entry[0] += line.quantity
-                if o.order_id not in entry[1]:
-                    entry[1].append(o.order_id)
+                entry[1][o.order_id] = None  # a dict, not a list: `in` on a growing list was quadratic
     bulk.insert_dicts(run.conn, run.s.lignes_facture, lines)
     if movements:
         bulk.insert_dicts(run.conn, run.s.mouvements_stock, movements)
@@ -338,4 +337,4 @@ def _postal_codes(run: _Run) -> None:
 
 
 def _alerts(run: _Run) -> None:
-    run.summary.alerts = invoicing.stock_alerts({k: (v[0], v[1]) for k, v in run.sold.items()}, run.facts.products)
+    run.summary.alerts = invoicing.stock_alerts({k: (v[0], list(v[1])) for k, v in run.sold.items()}, run.facts.products)
