@@ -252,9 +252,10 @@ def _invoice_row(o, numero: str, client_id: int) -> dict:
     """The invoice as issued: what the law wants printed is kept on it (SPEC §7 "Integration")."""
     ship, bill, vies = o.shipping, o.billing, o.vies
     euros = o.euros()
+    ht, tva, ttc = o.total_ht, o.total_tva, o.total_ttc  # sums over the lines: each once
     return {
         "numero": numero, "date": o.invoice_date, "client_id": client_id, "canal": o.channel, "commande": o.order_id,
-        "devise": o.currency, "total_ht": o.total_ht, "total_tva": o.total_tva, "total_ttc": o.total_ttc,
+        "devise": o.currency, "total_ht": ht, "total_tva": tva, "total_ttc": ttc,
         "livraison_nom": ship.name, "livraison_adresse1": ship.line1, "livraison_adresse2": ship.line2 or None,
         "livraison_code_postal": ship.postcode, "livraison_ville": ship.city, "livraison_region": ship.region or None,
         "livraison_pays": ship.country, "livraison_telephone": ship.phone or None,
@@ -276,6 +277,11 @@ def _invoices(run: _Run) -> None:
     run.invoice_ids = bulk.ids_since(run.conn, f.c.id, f.c.numero, [r["numero"] for r in rows], before)
 
 
+LINE_KEYS = ("facture_id", "rang", "produit_code", "libelle", "quantite", "prix_unitaire_ht", "montant_ht",
+             "montant_tva", "montant_ttc", "taux_tva")
+MOVEMENT_KEYS = ("produit_code", "date", "quantite", "facture_id", "libelle")
+
+
 def _lines_and_stock(run: _Run) -> None:
     """Every line; for stock-managed products one outgoing movement per line, then one atomic decrement per
     product (negative stock is allowed)."""
@@ -284,21 +290,18 @@ def _lines_and_stock(run: _Run) -> None:
         numero = run.numbers[o.order_id]
         facture_id = run.invoice_ids[numero]
         for rang, line in enumerate(o.lines, start=1):
-            lines.append({"facture_id": facture_id, "rang": rang, "produit_code": line.product_code,
-                          "libelle": line.label, "quantite": line.quantity, "prix_unitaire_ht": line.unit_ht,
-                          "montant_ht": line.ht, "montant_tva": line.tva, "montant_ttc": line.ttc,
-                          "taux_tva": line.rate})
+            lines.append((facture_id, rang, line.product_code, line.label, line.quantity, line.unit_ht, line.ht,
+                          line.tva, line.ttc, line.rate))
             product = run.facts.products.get(line.product_code)
             if line.kind == "item" and product is not None and product.gere_stock:
-                movements.append({"produit_code": line.product_code, "date": o.invoice_date,
-                                  "quantite": -line.quantity, "facture_id": facture_id,
-                                  "libelle": f"Facture {numero} (Amazon {o.order_id})"})
+                movements.append((line.product_code, o.invoice_date, -line.quantity, facture_id,
+                                  f"Facture {numero} (Amazon {o.order_id})"))
                 entry = run.sold.setdefault(line.product_code, [0, {}])
                 entry[0] += line.quantity
                 entry[1][o.order_id] = None  # a dict, not a list: `in` on a growing list was quadratic
-    bulk.insert_dicts(run.conn, run.s.lignes_facture, lines)
+    bulk.insert_tuples(run.conn, run.s.lignes_facture, LINE_KEYS, lines)
     if movements:
-        bulk.insert_dicts(run.conn, run.s.mouvements_stock, movements)
+        bulk.insert_tuples(run.conn, run.s.mouvements_stock, MOVEMENT_KEYS, movements)
         p = run.s.produits
         decrement = update(p).where(p.c.code == bindparam("b_code")).values(stock=p.c.stock - bindparam("b_qty"))
         run.conn.execute(decrement, [{"b_code": code, "b_qty": qty} for code, (qty, _) in run.sold.items()])
