@@ -145,22 +145,28 @@ def fingerprints(cols: dict, groups: dict[str, list[int]]) -> dict[str, str]:
     """Per order id: SHA-256 of its invoice-making cells, row order ignored (SPEC §7 "Integration": the journal
     keeps a fingerprint of each integrated order's lines). Columns absent or empty count alike, so a
     re-download with another column choice does not look like a change."""
-    wanted = {i for indices in groups.values() for i in indices}
-    canon = []
-    for c in FINGERPRINT_COLUMNS:
-        col = cols.get(c)
-        if col is None:
-            canon.append(None)
-            continue
-        # Each distinct value once, keyed by type too (True == 1 == Decimal(1) as dict keys).
-        seen = {(type(col[i]), col[i]) for i in wanted}
-        text = {key: _canon(key[1]) for key in seen}
-        canon.append({i: text[(type(col[i]), col[i])] for i in wanted})
+    texts = [_canon_column(cols.get(c)) for c in FINGERPRINT_COLUMNS]
+    n = max([len(t) for t in texts if t is not None] + [1 + i for indices in groups.values() for i in indices[-1:]]
+            + [0])
+    blank = [""] * n
+    row_text = list(map("\x1f".join, zip(*(blank if t is None else t for t in texts))))
     out = {}
     for oid, indices in groups.items():
-        rows = sorted("\x1f".join("" if cc is None else cc[i] for cc in canon) for i in indices)
+        rows = sorted([row_text[i] for i in indices])
         out[oid] = hashlib.sha256("\x1e".join(rows).encode("utf-8")).hexdigest()
     return out
+
+
+def _canon_column(col: list | None) -> list[str] | None:
+    """Each row's canonical text, each distinct value made once. Keyed by type too when types mix
+    (True == 1 == Decimal(1) as dict keys)."""
+    if col is None:
+        return None
+    if len(set(map(type, col))) <= 1:
+        memo = {v: _canon(v) for v in set(col)}
+        return list(map(memo.__getitem__, col))
+    memo = {key: _canon(key[1]) for key in {(type(v), v) for v in col}}
+    return [memo[(type(v), v)] for v in col]
 
 
 def fingerprint(cols: dict, indices: list[int]) -> str:

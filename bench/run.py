@@ -2,6 +2,7 @@
 
     python bench/run.py            # 10k and 100k rows (a few minutes, pandas/openpyxl is the slow part)
     python bench/run.py --quick    # 10k rows only, no pandas baseline
+    python bench/run.py --quick --only integrer --repeat 2   # one family of figures while developing
 
 Machines here are shared and noisy: absolute times are printed for information, targets are ratios.
 """
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+import bases  # noqa: E402
 import exports  # noqa: E402
 
 PY = sys.executable
@@ -42,20 +44,32 @@ PEAK = ("import os, subprocess, sys\np = subprocess.Popen(sys.argv[1:], stdout=s
         "stderr=subprocess.DEVNULL)\n_, _, ru = os.wait4(p.pid, 0)\nprint(ru.ru_maxrss // 1024)\n")
 
 
-def peak_mb(args: list[str]) -> int:
+def peak_mb(args: list[str], cwd: Path | None = None) -> int:
     """Peak RSS of a command, measured from a small wrapper: a child forked from this (large) bench
     process would report the parent's pages as its own high-water mark."""
-    return int(subprocess.run([PY, "-c", PEAK, *args], capture_output=True, text=True, check=True).stdout)
+    return int(subprocess.run([PY, "-c", PEAK, *args], capture_output=True, text=True, check=True,
+                              cwd=cwd).stdout)
 
 
-def best_of(n: int, fn):
-    return min(fn() for _ in range(n))
+REPEAT = 3  # each timed command runs this many times; the best counts, the spread is printed
 
 
-def report(label: str, value: float, baseline: float, target: str, ok: bool, unit: str = "s") -> None:
+def best_of(n: int, fn, spread: list | None = None):
+    times = [fn() for _ in range(n)]
+    if spread is not None:
+        spread.append((min(times), max(times)))
+    return min(times)
+
+
+def report(label: str, value: float, baseline: float, target: str, ok: bool, unit: str = "s",
+           spread: list | None = None) -> None:
     ratio = value / baseline if baseline else float("inf")
     mark = "OK " if ok else "NON"
-    print(f"[{mark}] {label:<58} {value:8.2f} {unit} / {baseline:8.2f} {unit} = {ratio:6.2f}  (cible {target})")
+    noise = ""
+    if spread:  # worst over best of each timed command behind the figure
+        noise = "  (écart " + ", ".join(f"{lo:.2f}–{hi:.2f}" for lo, hi in spread) + ")"
+    print(f"[{mark}] {label:<64} {value:8.2f} {unit} / {baseline:8.2f} {unit} = {ratio:6.2f}  (cible {target}){noise}",
+          flush=True)
     RESULTS.append((label, ok))
 
 
@@ -64,100 +78,107 @@ CSV_READ = ("import csv,sys\nn=0\nwith open(sys.argv[1],newline='',encoding='utf
 CALAMINE_READ = ("import sys\nfrom python_calamine import CalamineWorkbook\n"
                  "wb=CalamineWorkbook.from_path(sys.argv[1]); rows=wb.get_sheet_by_index(0).to_python()\n")
 PANDAS_READ = "import sys, pandas\npandas.read_excel(sys.argv[1], engine='openpyxl', dtype=str)\n"
+SETTINGS = 'vies = "non"\n'  # the generated B2B buyers are invented: never asked of VIES
 
 
-def verifier_figures(tmp: Path, n: int, with_xlsx: bool, with_pandas: bool) -> dict:
+def timed(args: list[str], tmp: Path, spread: list) -> float:
+    return best_of(REPEAT, lambda: run_process(args, cwd=tmp)[0], spread)
+
+
+def verifier_figures(tmp: Path, n: int, with_pandas: bool, bases: dict) -> dict:
+    """Vérifier without a base, then on a base where the export's products and cities are new (the first run)
+    and on one where they exist, each against a bare read of the same file."""
     txt = exports.write_txt(tmp / f"{n}.txt", n)
-    verify = [PY, "-m", "amazon_addin", "verifier", str(txt), "--json"]
-    t_ver = best_of(2, lambda: run_process(verify)[0])
-    t_csv = best_of(2, lambda: run_process([PY, "-c", CSV_READ, str(txt)])[0])
-    report(f"verifier .txt {n} lignes vs lecture csv", t_ver, t_csv, "≤ 4×", t_ver <= 4 * t_csv)
-    out = {"txt": t_ver}
-    if with_xlsx:
-        xlsx = exports.write_xlsx(tmp / f"{n}.xlsx", n)
-        t_vx = best_of(2, lambda: run_process([PY, "-m", "amazon_addin", "verifier", str(xlsx), "--json"])[0])
-        t_cal = best_of(2, lambda: run_process([PY, "-c", CALAMINE_READ, str(xlsx)])[0])
-        report(f"verifier .xlsx {n} lignes vs calamine seul", t_vx, t_cal, "≤ 2×", t_vx <= 2 * t_cal)
-        if with_pandas:
-            t_pd, _ = run_process([PY, "-c", PANDAS_READ, str(xlsx)])
-            report(f"verifier .xlsx {n} lignes vs pandas/openpyxl (plus rapide de)", t_pd, t_vx, "≥ 10×",
-                   t_pd >= 10 * t_vx)
+    xlsx = exports.write_xlsx(tmp / f"{n}.xlsx", n)
+    sp_csv, sp_cal = [], []
+    t_csv = best_of(REPEAT, lambda: run_process([PY, "-c", CSV_READ, str(txt)])[0], sp_csv)
+    t_cal = best_of(REPEAT, lambda: run_process([PY, "-c", CALAMINE_READ, str(xlsx)])[0], sp_cal)
+    out = {}
+    for label, extra in (("sans base", []), ("base, produits et villes nouveaux", ["--db", bases["new"].url]),
+                         ("base, produits et villes connus", ["--db", bases["known"].url])):
+        sp = []
+        t = timed([PY, "-m", "amazon_addin", "verifier", str(txt), "--json", *extra], tmp, sp)
+        report(f"verifier .txt {n} lignes, {label} / lecture csv", t, t_csv, "≤ 4×", t <= 4 * t_csv,
+               spread=sp + sp_csv)
+        out[("txt", label)] = t
+        sp = []
+        t = timed([PY, "-m", "amazon_addin", "verifier", str(xlsx), "--json", *extra], tmp, sp)
+        report(f"verifier .xlsx {n} lignes, {label} / calamine seul", t, t_cal, "≤ 2×", t <= 2 * t_cal,
+               spread=sp + sp_cal)
+        out[("xlsx", label)] = t
+    if with_pandas:
+        t_pd, _ = run_process([PY, "-c", PANDAS_READ, str(xlsx)])
+        t_vx = out[("xlsx", "sans base")]
+        report(f"pandas/openpyxl / verifier .xlsx {n} lignes (plus rapide de)", t_pd, t_vx, "≥ 10×",
+               t_pd >= 10 * t_vx)
     return out
 
 
-def integration_figures(tmp: Path, n: int) -> float:
-    """Intégrer's write phase vs the floor (executemany) and vs an ORM row by row, same rows."""
+def integration_figures(tmp: Path, n: int, kind: str, known, with_orm: bool, with_peak: bool) -> float:
+    """Intégrer's write phase (integrer minus verifier --db on the same base and file, whole processes) against
+    one raw DB-API executemany per table of the very rows it wrote (customers, invoices, lines, stock movements,
+    journal), into the same schema, in one transaction."""
+    txt = tmp / f"{n}.txt"
+    sp_ver, sp_int, sp_floor = [], [], []
+    t_ver = timed([PY, "-m", "amazon_addin", "verifier", str(txt), "--json", "--db", known.url], tmp, sp_ver)
+    written = []
+
+    def integrer() -> float:
+        base = known.clone(f"int-{n}-{len(written)}")
+        written.append(base)
+        return run_process([PY, "-m", "amazon_addin", "integrer", str(txt), "--json", "--db", base.url], cwd=tmp)[0]
+
+    t_int = best_of(REPEAT, integrer, sp_int)
+    rows = written[0].written_rows()
+    for base in written:
+        base.drop()
+    t_write = max(t_int - t_ver, 1e-6)
+
+    def floor() -> float:
+        base = known.clone(f"floor-{n}")
+        try:
+            start = time.perf_counter()
+            base.executemany(rows)
+            return time.perf_counter() - start
+        finally:
+            base.drop()
+
+    t_floor = best_of(REPEAT, floor, sp_floor)
+    counts = ", ".join(f"{len(v)} {k}" for k, (_, v) in rows.items())
+    report(f"integrer {kind} {n} lignes, écriture (integrer − verifier) / executemany DB-API", t_write, t_floor,
+           "≤ 2×", t_write <= 2 * t_floor, spread=sp_int + sp_ver + sp_floor)
+    print(f"      ({counts} ; integrer {t_int:.2f} s, verifier --db {t_ver:.2f} s)")
+    if with_peak:
+        base = known.clone(f"peak-{n}")
+        peak = peak_mb([PY, "-m", "amazon_addin", "integrer", str(txt), "--json", "--db", base.url], cwd=tmp)
+        base.drop()
+        report(f"mémoire de pointe, integrer {kind} {n} lignes", peak, 600, "≤ 600 Mo", peak <= 600, unit="Mo")
+    if with_orm:
+        t_orm = _orm_figure(tmp, n)
+        report(f"ORM ligne à ligne / écriture integrer {n} lignes (plus rapide de)", t_orm, t_write, "≥ 10×",
+               t_orm >= 10 * t_write)
+    return t_int
+
+
+def _orm_figure(tmp: Path, n: int) -> float:
+    """What many importers do: the same invoices through ORM objects, a flush per row to learn ids."""
     from amazon_addin.checks import verify_table
     from amazon_addin.gestan import Schema, make_engine
     from amazon_addin.gestan.admin import init_db
-    from amazon_addin.gestan.integrate import integrate_table
     from amazon_addin.reader import read_table
     from amazon_addin.settings import Settings
 
-    txt = tmp / f"{n}.txt"
-    if not txt.exists():
-        exports.write_txt(txt, n)
-    settings = Settings(vies="non")  # the generated B2B buyers are invented: never asked of VIES
-    table = read_table(txt)
-    verify_table(table, settings)  # warm-up: one-off imports and caches must not count as "verify"
-    start = time.perf_counter()
-    verification = verify_table(table, settings)
-    t_verify = time.perf_counter() - start
-
-    def fresh(name):
-        db = tmp / f"{name}-{n}.db"
-        if db.exists():
-            db.unlink()
-        engine = make_engine(f"sqlite:///{db}", must_exist=False)
-        init_db(engine, Schema(), settings)
-        return engine
-
-    engine = fresh("integrer")
-    start = time.perf_counter()
-    summary = integrate_table(engine, Schema(), table, settings, file_name="bench", sha256="0")
-    t_total = time.perf_counter() - start
-    engine.dispose()
-    t_write = max(t_total - t_verify, 1e-6)  # the transaction's own work: facts, customers, invoices...
-    invoices = len(summary.invoices)
-    lines = sum(len(o.lines) for o in verification.orders)
-
-    engine = fresh("executemany")
-    t_floor = _executemany(engine, verification)
-    engine.dispose()
-    report(f"integrer {n} lignes ({invoices} factures, {lines} lignes) vs executemany", t_write, t_floor,
-           "≤ 3×", t_write <= 3 * t_floor)
-    engine = fresh("orm")
-    t_orm = _orm_row_by_row(engine, verification)
-    engine.dispose()
-    report(f"integrer {n} lignes vs ORM ligne à ligne (plus rapide de)", t_orm, t_write, "≥ 10×",
-           t_orm >= 10 * t_write)
-    return t_total
-
-
-def _executemany(engine, verification) -> float:
-    """The floor: one executemany per table, same invoices, lines and journal rows, one transaction."""
-    from sqlalchemy import insert
-
-    from amazon_addin.gestan import Schema
-    from amazon_addin.gestan.integrate import _invoice_row
-
-    s = Schema()
-    start = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(insert(s.clients), [{"id": 1, "cle": "x", "nom": "x"}])
-        factures, lignes, journal = [], [], []
-        for n, o in enumerate(verification.orders, start=1):
-            # The very invoice rows Intégrer writes (every column of SPEC §4), not a narrower stand-in.
-            factures.append({"id": n, **_invoice_row(o, f"FA{n:08d}", 1)})
-            lignes += [{"facture_id": n, "rang": r, "produit_code": l.product_code, "libelle": l.label,
-                        "quantite": l.quantity, "prix_unitaire_ht": l.unit_ht, "montant_ht": l.ht,
-                        "montant_tva": l.tva, "montant_ttc": l.ttc, "taux_tva": l.rate}
-                       for r, l in enumerate(o.lines, start=1)]
-            journal.append({"commande": o.order_id, "canal": o.channel, "facture_id": n})
-        conn.execute(insert(s.factures), factures)
-        conn.execute(insert(s.lignes_facture), lignes)
-        conn.execute(insert(s.imports_amazon), journal)
-    return time.perf_counter() - start
+    settings = Settings(vies="non")
+    verification = verify_table(read_table(tmp / f"{n}.txt"), settings)
+    db = tmp / f"orm-{n}.db"
+    db.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{db}", must_exist=False)
+    init_db(engine, Schema(), settings)
+    try:
+        return _orm_row_by_row(engine, verification)
+    finally:
+        engine.dispose()
+        db.unlink(missing_ok=True)
 
 
 def _orm_row_by_row(engine, verification) -> float:
@@ -259,26 +280,62 @@ def round_trips(tmp: Path, n: int, bad: int) -> None:
 
 
 def main() -> None:
+    global REPEAT
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="10k lignes seulement, sans pandas")
+    p.add_argument("--only", choices=("verifier", "integrer", "excel"), help="une seule famille de mesures")
+    p.add_argument("--repeat", type=int, default=REPEAT, help=f"exécutions par commande mesurée ({REPEAT})")
     args = p.parse_args()
+    REPEAT = args.repeat
+    sizes = (10_000,) if args.quick else (10_000, 100_000)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cœurs ; dossier {tmp}")
-        small = verifier_figures(tmp, 10_000, with_xlsx=True, with_pandas=False)
-        t_int_small = integration_figures(tmp, 10_000)
-        if not args.quick:
-            big = verifier_figures(tmp, 100_000, with_xlsx=True, with_pandas=True)
-            growth = (big["txt"] / 100_000) / (small["txt"] / 10_000)
-            report("croissance verifier : temps par ligne 100k / 10k", growth, 1.0, "≤ 1.2", growth <= 1.2, unit=" ")
-            t_int_big = integration_figures(tmp, 100_000)
-            growth = (t_int_big / 100_000) / (t_int_small / 10_000)
-            report("croissance integrer : temps par ligne 100k / 10k", growth, 1.0, "≤ 1.2", growth <= 1.2, unit=" ")
-            peak = peak_mb([PY, "-m", "amazon_addin", "verifier", str(tmp / "100000.txt"), "--json"])
-            report("mémoire de pointe, verifier 100k lignes", peak, 600, "≤ 600 Mo", peak <= 600, unit="Mo")
-        round_trips(tmp, 5_000, 300)
+        (tmp / "amazon_addin.toml").write_text(SETTINGS, encoding="utf-8")
+        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cœurs ; dossier {tmp} ; meilleur de {REPEAT}")
+        kinds = ["sqlite"] + (["postgresql"] if bases.postgresql_available() else [])
+        if "postgresql" not in kinds:
+            print(f"[NON] PostgreSQL indisponible ({bases.PG_ADMIN}) : ses mesures manquent")
+            RESULTS.append(("postgresql", False))
+        made = {kind: {"new": bases.Base.create(kind, tmp, "new", known=False),
+                       "known": bases.Base.create(kind, tmp, "known", known=True)} for kind in kinds}
+        try:
+            ver, integ = {}, {}
+            for n in sizes:
+                if args.only in (None, "verifier"):
+                    ver[n] = verifier_figures(tmp, n, with_pandas=n == 100_000, bases=made["sqlite"])
+                elif not (tmp / f"{n}.txt").exists():
+                    exports.write_txt(tmp / f"{n}.txt", n)
+                if args.only in (None, "integrer"):
+                    for kind in kinds:
+                        integ[(kind, n)] = integration_figures(tmp, n, kind, made[kind]["known"],
+                                                               with_orm=kind == "sqlite",
+                                                               with_peak=kind == "sqlite" and n == 100_000)
+            if len(sizes) == 2:
+                _growth(ver, integ, kinds)
+                if args.only in (None, "verifier"):
+                    peak = peak_mb([PY, "-m", "amazon_addin", "verifier", str(tmp / "100000.txt"), "--json"], cwd=tmp)
+                    report("mémoire de pointe, verifier 100k lignes", peak, 600, "≤ 600 Mo", peak <= 600, unit="Mo")
+        finally:
+            for pair in made.values():
+                for base in pair.values():
+                    base.drop()
+        if args.only in (None, "excel"):
+            round_trips(tmp, 5_000, 300)
     failed = [label for label, ok in RESULTS if not ok]
     print(f"\n{len(RESULTS) - len(failed)} cible(s) atteinte(s), {len(failed)} manquée(s).")
+
+
+def _growth(ver: dict, integ: dict, kinds: list) -> None:
+    for key, label in ((("txt", "sans base"), "verifier .txt"),
+                       (("txt", "base, produits et villes nouveaux"), "verifier .txt --db (nouveaux)")):
+        if 10_000 in ver and 100_000 in ver:
+            growth = (ver[100_000][key] / 100_000) / (ver[10_000][key] / 10_000)
+            report(f"croissance {label} : temps par ligne 100k / 10k", growth, 1.0, "≤ 1.2", growth <= 1.2, unit=" ")
+    for kind in kinds:
+        if (kind, 10_000) in integ and (kind, 100_000) in integ:
+            growth = (integ[(kind, 100_000)] / 100_000) / (integ[(kind, 10_000)] / 10_000)
+            report(f"croissance integrer {kind} : temps par ligne 100k / 10k", growth, 1.0, "≤ 1.2", growth <= 1.2,
+                   unit=" ")
 
 
 if __name__ == "__main__":

@@ -361,3 +361,19 @@ def test_no_password_in_the_audit_log(tmp_path):
     assert code == 3 and "TresSecret" not in err
     text = log.read_text(encoding="utf-8") if log.exists() else ""
     assert "TresSecret" not in text
+
+
+def test_new_rows_find_their_own_ids_beside_gestan_rows_with_higher_ids(tmp_path, base):
+    """Ids are read back in one query per table (above the highest id before the insert, filtered by the unique
+    key): Gestan's own customers and invoices, even with ids far above, are never taken for ours."""
+    base.execute("insert into clients (id, cle, nom) values (5000, 'gestan|1|FR', 'Client de Gestan')",
+                 "insert into factures (id, numero, date, client_id, commande) "
+                 "values (9000, 'AV-0001', '2026-01-02', 5000, 'manuel')")
+    rows = [order(n, buyer_name=f"Client {n}", bill_name=f"Client {n}", bill_postal_code=f"4500{n}",
+                  ship_postal_code=f"4500{n}") for n in range(1, 4)]
+    code, out, err = cli("integrer", write_txt(tmp_path / "export.txt", rows), "--db", base.url, "--json")
+    assert code == 0, err
+    linked = query(base, "select j.commande, f.commande, c.nom from imports_amazon j join factures f "
+                         "on f.id = j.facture_id join clients c on c.id = f.client_id order by j.commande")
+    assert linked == [(f"405-{n:07d}-0000000", f"405-{n:07d}-0000000", f"Client {n}") for n in range(1, 4)]
+    assert query(base, "select nom from clients where id = 5000") == [("Client de Gestan",)]

@@ -210,6 +210,12 @@ class IdByCode(TypeDecorator):
         return select(t.c[self.code_col]).where(t.c[self.id_col] == col).scalar_subquery()
 
 
+def first_name_of(first_length: int):
+    """The first name of a whole name, as `split_name` cuts it: how the bulk writer fills the first-name
+    column from the name column, a whole column at a time (the same rule as the SQLAlchemy default)."""
+    return lambda name: split_name(name, first_length)[0]
+
+
 def first_name_default(ref_col: str, first_length: int):
     """The column default that fills the first-name column from the row's whole name."""
     def fill(context):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from .. import fba, invoicing
@@ -16,7 +16,8 @@ from ..checks import Verification, verify_table
 from ..errors import SettingsError
 from ..facts import ProductFact, counter_name, render_number
 from ..orders import fingerprints
-from ..reader import Table
+from ..reader import Table, no_gc
+from . import bulk
 from .connect import describe_error, display_url
 from .schema import Schema
 from .admin import require_schema
@@ -108,7 +109,8 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
             verification = verify_table(table, settings, facts, predictions=False, vies=vies, today=today)
             if verification.has_errors:
                 raise Blocked(verification)
-            summary = _write(conn, schema, settings, verification, facts, file_name, sha256, user)
+            with no_gc():  # a million fresh objects and no cycles: the collector would only rescan the table
+                summary = _write(conn, schema, settings, verification, facts, file_name, sha256, user)
             if fail_before_commit is not None:
                 fail_before_commit(conn)  # test hook: a crash after every write, before COMMIT
     except Blocked as blocked:
@@ -125,15 +127,6 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
     audit.integration(user=user, base=base, file_name=file_name, sha256=sha256,
                       integration_id=summary.integration_id, invoices=summary.invoices, skipped=len(summary.skipped))
     return summary
-
-
-def _ids_by(conn, id_col, key_col, keys: list) -> dict:
-    """{key: id} for rows just inserted, found by their unique business key."""
-    out = {}
-    for part in chunks(keys):
-        for row in conn.execute(select(key_col, id_col).where(key_col.in_(part))):
-            out[row[0]] = row[1]
-    return out
 
 
 def _os_user() -> str:
@@ -165,7 +158,7 @@ class _Run:
     counters: dict = field(default_factory=dict)  # counter name → last sequence used
     numbers: dict = field(default_factory=dict)  # order id → invoice number
     invoice_ids: dict = field(default_factory=dict)  # invoice number → id
-    sold: dict = field(default_factory=dict)  # product code → [quantity, [order ids]]
+    sold: dict = field(default_factory=dict)  # product code → [quantity, {order id: None}] (ordered, no repeats)
 
 
 def _write(conn, schema: Schema, settings, verification: Verification, facts, file_name: str, sha256: str,
@@ -222,10 +215,11 @@ def _customers(run: _Run) -> None:
             "telephone": o.buyer_phone or b.phone or o.shipping.phone or None, "email": o.buyer_email or None,
             "tva_intracom": o.vat_number or None}
     if new:
-        # One executemany, then the ids read back by the unique key: no RETURNING or last-id needed, and
-        # exact even if Gestan itself inserts customers meanwhile.
-        conn.execute(insert(clients), list(new.values()))
-        run.customer_ids.update(_ids_by(conn, clients.c.id, clients.c.cle, list(new)))
+        # One executemany, then the ids read back by the unique key in one query: no RETURNING or last-id
+        # needed, and exact even if Gestan itself inserts customers meanwhile.
+        before = bulk.last_id(conn, clients.c.id)
+        bulk.insert_dicts(conn, clients, list(new.values()))
+        run.customer_ids.update(bulk.ids_since(conn, clients.c.id, clients.c.cle, new, before))
     run.summary.customers_created = len(new)
 
 
@@ -233,7 +227,7 @@ def _products(run: _Run) -> None:
     """Unknown skus, as `invoicing.plan` announced them to Vérifier."""
     made = run.plan.products
     if made:
-        run.conn.execute(insert(run.s.produits), [p.to_row() for p in made.values()])
+        bulk.insert_dicts(run.conn, run.s.produits, [p.to_row() for p in made.values()])
         for p in made.values():
             run.facts.products[p.code] = ProductFact(p.code, p.libelle, p.taux_tva, False, 0, 0)
     run.summary.products_created = len(made)
@@ -260,9 +254,10 @@ def _invoice_row(o, numero: str, client_id: int) -> dict:
     """The invoice as issued: what the law wants printed is kept on it (SPEC §7 "Integration")."""
     ship, bill, vies = o.shipping, o.billing, o.vies
     euros = o.euros()
+    ht, tva, ttc = o.total_ht, o.total_tva, o.total_ttc  # sums over the lines: each once
     return {
         "numero": numero, "date": o.invoice_date, "client_id": client_id, "canal": o.channel, "commande": o.order_id,
-        "devise": o.currency, "total_ht": o.total_ht, "total_tva": o.total_tva, "total_ttc": o.total_ttc,
+        "devise": o.currency, "total_ht": ht, "total_tva": tva, "total_ttc": ttc,
         "livraison_nom": ship.name, "livraison_adresse1": ship.line1, "livraison_adresse2": ship.line2 or None,
         "livraison_code_postal": ship.postcode, "livraison_ville": ship.city, "livraison_region": ship.region or None,
         "livraison_pays": ship.country, "livraison_telephone": ship.phone or None,
@@ -279,9 +274,16 @@ def _invoice_row(o, numero: str, client_id: int) -> dict:
 def _invoices(run: _Run) -> None:
     if run.s.base_numbering:
         return _invoices_numbered_by_base(run)
+    f = run.s.factures
     rows = [_invoice_row(o, run.numbers[o.order_id], run.customer_ids[run.keys[o.order_id]]) for o in run.orders]
-    run.conn.execute(insert(run.s.factures), rows)
-    run.invoice_ids = _ids_by(run.conn, run.s.factures.c.id, run.s.factures.c.numero, [r["numero"] for r in rows])
+    before = bulk.last_id(run.conn, f.c.id)
+    bulk.insert_dicts(run.conn, f, rows)
+    run.invoice_ids = bulk.ids_since(run.conn, f.c.id, f.c.numero, [r["numero"] for r in rows], before)
+
+
+LINE_KEYS = ("facture_id", "rang", "produit_code", "libelle", "quantite", "prix_unitaire_ht", "montant_ht",
+             "montant_tva", "montant_ttc", "taux_tva")
+MOVEMENT_KEYS = ("produit_code", "date", "quantite", "facture_id", "libelle")
 
 
 def _invoices_numbered_by_base(run: _Run) -> None:
@@ -322,25 +324,21 @@ def _lines_and_stock(run: _Run) -> None:
         facture_id = run.invoice_ids[numero]
         moves = fba.moves_seller_stock(o.fba, run.settings.stock_fba)
         for rang, line in enumerate(o.lines, start=1):
-            lines.append({"facture_id": facture_id, "rang": rang, "produit_code": line.product_code,
-                          "libelle": line.label, "quantite": line.quantity, "prix_unitaire_ht": line.unit_ht,
-                          "montant_ht": line.ht, "montant_tva": line.tva, "montant_ttc": line.ttc,
-                          "taux_tva": line.rate})
+            lines.append((facture_id, rang, line.product_code, line.label, line.quantity, line.unit_ht, line.ht,
+                          line.tva, line.ttc, line.rate))
             product = run.facts.products.get(line.product_code)
             if moves and line.kind == "item" and product is not None and product.gere_stock:
-                movements.append({"produit_code": line.product_code, "date": o.invoice_date,
-                                  "quantite": -line.quantity, "facture_id": facture_id,
-                                  "libelle": f"Facture {numero} (Amazon {o.order_id})"})
-                entry = run.sold.setdefault(line.product_code, [0, []])
+                movements.append((line.product_code, o.invoice_date, -line.quantity, facture_id,
+                                  f"Facture {numero} (Amazon {o.order_id})"))
+                entry = run.sold.setdefault(line.product_code, [0, {}])
                 entry[0] += line.quantity
-                if o.order_id not in entry[1]:
-                    entry[1].append(o.order_id)
-    run.conn.execute(insert(run.s.lignes_facture), lines)
+                entry[1][o.order_id] = None  # a dict, not a list: `in` on a growing list was quadratic
+    bulk.insert_tuples(run.conn, run.s.lignes_facture, LINE_KEYS, lines)
     if movements:
-        run.conn.execute(insert(run.s.mouvements_stock), movements)
+        bulk.insert_tuples(run.conn, run.s.mouvements_stock, MOVEMENT_KEYS, movements)
         p = run.s.produits
-        for code, (qty, _) in run.sold.items():
-            run.conn.execute(update(p).where(p.c.code == code).values(stock=p.c.stock - qty))
+        decrement = update(p).where(p.c.code == bindparam("b_code")).values(stock=p.c.stock - bindparam("b_qty"))
+        run.conn.execute(decrement, [{"b_code": code, "b_qty": qty} for code, (qty, _) in run.sold.items()])
     run.summary.stock_movements = len(movements)
 
 
@@ -357,7 +355,7 @@ def _journal(run: _Run) -> None:
         run.summary.invoices.append({"commande": o.order_id, "numero": numero})
         for number in o.rows:
             run.summary.rows_invoice[number] = numero
-    run.conn.execute(insert(run.s.imports_amazon), journal)
+    bulk.insert_dicts(run.conn, run.s.imports_amazon, journal)
 
 
 def _counters(run: _Run) -> None:
@@ -370,10 +368,10 @@ def _postal_codes(run: _Run) -> None:
     """Each new (country, postcode, city) of a delivery or billing address, as `invoicing.plan` announced."""
     places = run.plan.places
     if places:
-        run.conn.execute(insert(run.s.codes_postaux), [p.to_row() for p in places.values()])
+        bulk.insert_dicts(run.conn, run.s.codes_postaux, [p.to_row() for p in places.values()])
     run.summary.postal_codes_added = len(places)
     run.summary.new_postal_codes = [p.to_row() for p in places.values()]
 
 
 def _alerts(run: _Run) -> None:
-    run.summary.alerts = invoicing.stock_alerts({k: (v[0], v[1]) for k, v in run.sold.items()}, run.facts.products)
+    run.summary.alerts = invoicing.stock_alerts({k: (v[0], list(v[1])) for k, v in run.sold.items()}, run.facts.products)

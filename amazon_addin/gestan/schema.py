@@ -301,7 +301,8 @@ class Schema:
             if spec.name == "nom_prenom":
                 n = spec.param("longueur_prenom")
                 extra.setdefault(ref, []).append(Column(spec.param("prenom"), String(n), key=f"{name}__prenom",
-                                                        default=convert.first_name_default(name, n)))
+                                                        default=convert.first_name_default(name, n),
+                                                        info={"derived": (name, convert.first_name_of(n))}))
             elif spec.name == "id_par_code":
                 extra.setdefault(spec.param("table"), []).append(Column(spec.param("id"), Integer, key="_id"))
         for ref, cols in REFERENCE.items():

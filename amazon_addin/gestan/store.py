@@ -25,7 +25,8 @@ def chunks(items: list, size: int = CHUNK):
 
 def _texts(table, name: str) -> list[str]:
     out = set()
-    for raw in table.column_values(name):
+    # Each distinct cell once, by type too (True == 1 as set members): order ids repeat per item, skus per order.
+    for _, raw in {(type(v), v) for v in table.column_values(name)}:
         if not values.is_blank(raw):
             out.add(values.as_text(raw).strip())
     return sorted(out)
