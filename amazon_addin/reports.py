@@ -77,6 +77,7 @@ REPORTS = (
            _names("amazon rma id", "return request date"), "Commandes > Rapports sur les retours"),
     Report("non-expediees", "un rapport des commandes non expédiées (sans les prix)",
            _names("order-id", "quantity-to-ship"), "Commandes > Rapports sur les commandes > Commandes non expédiées",
+           none_of=_names("item-price"),  # refused for having no prices: with them, it is the order report
            instead=f"téléchargez le rapport de commandes, qui donne les prix ({ORDER_REPORT_AT})"),
     Report("toutes-commandes", "un rapport « Toutes les commandes » (sans nom ni adresse d'acheteur)",
            _names("amazon-order-id", "order-status"), "Rapports > Expédié par Amazon > Toutes les commandes"),

@@ -82,6 +82,13 @@ def test_unshipped_orders_point_to_the_report_with_prices(tmp_path):
                                        "Rapports sur les commandes > Nouvelles commandes).")
 
 
+def test_an_order_report_with_the_unshipped_columns_and_prices_is_read(tmp_path):
+    """Recent order reports also carry `quantity-to-ship` (the bench's 57-column layout does): the unshipped
+    report is refused for its missing prices, so a header that has them is the order report."""
+    header = HEADER + [c for c in ("reporting-date", "quantity-shipped", "quantity-to-ship") if c not in HEADER]
+    assert read_table(write_report(tmp_path / "commandes", header, "txt")).report == "commandes"
+
+
 def test_settlement_report_refused_by_the_command_line(tmp_path):
     path = write_report(tmp_path / "paiements", WRONG_REPORTS["reglement-v2"], "txt", rows=2600)
     for command in ("verifier", "integrer"):
