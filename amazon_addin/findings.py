@@ -345,6 +345,14 @@ class AlreadyIntegrated(Finding):
     template = "La commande {order} est déjà dans Gestan (facture {invoice}) : Intégrer la passera."
 
 
+class CreditedOrder(Finding):
+    code = "I_COMMANDE_AVOIR"
+    severity_default = INFO
+    title = "Commande créditée"
+    template = ("La commande {order} a été annulée par un avoir (facture {invoice}) : Intégrer la facturera à "
+                "nouveau, datée du jour de l'intégration ({day}).")
+
+
 class RoundingGap(Finding):
     code = "I_ECART_ARRONDI"
     severity_default = INFO

@@ -323,7 +323,15 @@ def _journal(run: _Run) -> None:
         run.summary.invoices.append({"commande": o.order_id, "numero": numero})
         for number in o.rows:
             run.summary.rows_invoice[number] = numero
-    run.conn.execute(insert(run.s.imports_amazon), journal)
+    # A credited order invoiced again keeps its one journal row (order ids are unique there): it now names the
+    # new invoice and no credit note (the credit note still names the old invoice).
+    again = [r for r in journal if r["commande"] in run.facts.credited]
+    fresh = [r for r in journal if r["commande"] not in run.facts.credited]
+    if fresh:
+        run.conn.execute(insert(run.s.imports_amazon), fresh)
+    j = run.s.imports_amazon
+    for r in again:
+        run.conn.execute(update(j).where(j.c.commande == r["commande"]).values(**r, avoir_id=None))
 
 
 def _counters(run: _Run) -> None:
