@@ -386,7 +386,7 @@ CATALOGUE: dict[str, type[Finding]] = {
     for cls in (
         MissingColumn, EmptyField, BadCharacters, BadQuantity, BadAmount, BadDate, BadIdentifier, BadBoolean,
         VatMismatch, OrderMismatch, BadCountry, BadCurrency, VatRate, VatComputed, PostcodeRestored,
-        PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, RoundingGap, DuplicateRow,
+        PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, CreditedOrder, RoundingGap, DuplicateRow,
         ConflictingRow, TooLongText, TooLongKey, NegativeInvoice, ExcessivePromotion, ModifiedOrder, WrongRegimeVat,
         MarketplaceVat, InvoicedByAmazon, ViesUnconfirmed, MissingExchangeRate, HiddenRows,
     )
