@@ -72,6 +72,16 @@ def refused(*, user: str, base: str, file_name: str, sha256: str, reason: str) -
                      user, base, file_name, sha256, reason)
 
 
+def credit_note(*, user: str, base: str, numero: str, invoice: str, order: str, total: str, motif: str) -> None:
+    """One line per credit note: who, when (the line's time), which invoice and order, how much, why."""
+    _audit().info("avoir numero=%s facture=%s commande=%s total=%s utilisateur=%s base=%s motif=%s",
+                  numero, invoice, order, total, user, base, motif or "(par défaut)")
+
+
+def credit_refused(*, user: str, base: str, asked: str, reason: str) -> None:
+    _audit().warning("avoir refuse utilisateur=%s base=%s demande=%s raison=%s", user, base, asked, reason)
+
+
 def database_error(*, base: str, detail: str) -> None:
     """A database error no rule of `gestan.diagnose` names: its driver text is kept here, not shown."""
     _audit().warning("erreur de base non reconnue base=%s detail=%s", base, detail[:2000])

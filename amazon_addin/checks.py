@@ -6,7 +6,7 @@ Checks run column by column over the whole sheet; every finding points at one ce
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from collections.abc import Mapping
@@ -452,6 +452,10 @@ def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vi
                                  fba=fba_report)
     for n in notes:
         ch.add(n.kind, _index_of(ch.rows, n.row), n.column, n.suggestion, **n.params)
+    if facts is not None:
+        from .facts import reissue_credited
+
+        reissue_credited(orders, facts, today or datetime.now(settings.zone).date())
     bad = ch.bad
     by_number = {r.number: r.index for r in ch.rows}
     orders = [o for o in orders if not any(bad[by_number[number]] for number in o.rows)]

@@ -93,6 +93,15 @@ def _parser() -> argparse.ArgumentParser:
     check = command("check-db", "vérifie que la base a toutes les tables et colonnes attendues")
     check.add_argument("--proposer", action="store_true",
                        help="écrit sur la sortie standard une correspondance proposée d'après la base (TOML)")
+    av = command("avoir", "fait un avoir total pour chaque facture de commandes ou d'une intégration", json_=True)
+    which = av.add_mutually_exclusive_group(required=True)
+    which.add_argument("--commande", metavar="COMMANDE", action="append",
+                       help="numéro de commande Amazon à créditer (option répétable)")
+    which.add_argument("--integration", metavar="N", type=int,
+                       help="crédite toutes les factures de l'intégration N (voir « amazon-addin integrations »)")
+    av.add_argument("--motif", metavar="TEXTE", help="motif gardé sur chaque avoir (par défaut : annulation de la "
+                                                     "facture)")
+    command("integrations", "liste les intégrations : date, utilisateur, fichier, SHA-256, factures", json_=True)
     command("demo", "tout le parcours sur un export d'exemple, dans ./demo-gestan.db", db=False)
     build = command("build-workbook", "construit AmazonImport.xlsm et .xlam à partir des sources du dépôt",
                     db=False)
@@ -314,6 +323,51 @@ def _propose(settings, db_url) -> int:
     return 0
 
 
+def cmd_avoir(args) -> int:
+    from .gestan import open_gestan, speaking
+    from .gestan.credit import credit
+
+    settings = _settings(args)
+    engine, schema = open_gestan(settings, args.db)
+    with speaking(engine):
+        summary = credit(engine, schema, settings, orders=args.commande, integration=args.integration,
+                         motif=args.motif)
+    if args.json:
+        _print_json(summary.to_dict())
+    lines = [f"{len(summary.credits)} avoir(s) créé(s), datés du {summary.date:%d/%m/%Y} ; "
+             f"{summary.stock_movements} mouvement(s) de stock rendu(s)."]
+    for c in summary.credits[:SHOWN_FINDINGS]:
+        lines.append(f"  {c['avoir']}  annule la facture {c['facture']} (commande {c['commande']}, "
+                     f"{format(c['total_ttc'], 'f').replace('.', ',')} {c['devise'] or ''})".rstrip())
+    if len(summary.credits) > SHOWN_FINDINGS:
+        lines.append(f"  … et {len(summary.credits) - SHOWN_FINDINGS} autre(s) (--json les donne tous).")
+    lines.append("Ces commandes peuvent être intégrées à nouveau : leur nouvelle facture sera datée du jour de "
+                 "l'intégration.")
+    sys.stderr.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_integrations(args) -> int:
+    from .gestan import open_gestan, speaking
+    from .gestan.credit import integrations
+
+    settings = _settings(args)
+    engine, schema = open_gestan(settings, args.db, read_only=True)
+    with speaking(engine):
+        rows = integrations(engine, schema)
+    if args.json:
+        _print_json([r.to_dict() for r in rows])
+    if not rows:
+        sys.stderr.write("Aucune intégration dans cette base.\n")
+        return 0
+    sys.stderr.write("id | date (UTC) | utilisateur | fichier | SHA-256 | factures | avoirs\n")
+    for r in rows:
+        when = r.date.strftime("%d/%m/%Y %H:%M:%S") if r.date else "?"
+        sys.stderr.write(f"{r.id} | {when} | {r.utilisateur or '?'} | {r.fichier or '?'} | {r.sha256 or '?'} | "
+                         f"{r.factures} | {r.avoirs}\n")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from . import demo
 
@@ -377,6 +431,7 @@ def cmd_installer_excel(args) -> int:
 
 
 COMMANDS = {"verifier": cmd_verifier, "integrer": cmd_integrer, "init-db": cmd_init_db, "check-db": cmd_check_db,
+            "avoir": cmd_avoir, "integrations": cmd_integrations,
             "demo": cmd_demo, "build-workbook": cmd_build_workbook, "installer-excel": cmd_installer_excel}
 
 

@@ -35,6 +35,7 @@ class GestanFacts:
     postal: set[tuple[str, str, str]] = field(default_factory=set)  # (country, postcode, folded city)
     integrated: dict[str, str] = field(default_factory=dict)  # order id → invoice number
     fingerprints: dict[str, str | None] = field(default_factory=dict)  # order id → journal fingerprint
+    credited: dict[str, str] = field(default_factory=dict)  # order id → its credited invoice's number
     last_dates: dict[str, date] = field(default_factory=dict)  # counter name (FA2026) → last invoice date
     # (reference table, column) → the real base's text length (None: unbounded); empty: the reference's.
     lengths: dict[tuple[str, str], int | None] = field(default_factory=dict)
@@ -80,6 +81,16 @@ def longest_number(number_format: str) -> str:
     return render_number(number_format, date(9999, 12, 31), 10 ** width - 1)
 
 
+def reissue_credited(orders: list, facts: GestanFacts, today: date) -> None:
+    """An order invoiced again after a credit note is dated the day of its new integration, whatever
+    `date_facture` says: the law's chronology puts the new invoice after the credit note (`date_vente` keeps
+    the purchase date)."""
+    if facts.credited:
+        for o in orders:
+            if o.order_id in facts.credited:
+                o.invoice_date = today
+
+
 def database_findings(verification, facts: GestanFacts, settings, predictions: bool = True
                       ) -> tuple[list[F.Finding], set[int]]:
     """Findings that need the database, and the sheet rows of orders Intégrer will skip (their findings become
@@ -111,6 +122,11 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
             add(F.AlreadyIntegrated, i, "order-id", order=oid, invoice=invoice)
         if oid in now and now[oid] != facts.fingerprints[oid]:
             add(F.ModifiedOrder, indices[0], "order-id", order=oid, invoice=invoice)
+    for oid, indices in verification.groups.items():
+        if oid in facts.credited:
+            order = next((o for o in verification.orders if o.order_id == oid), None)
+            day = order.invoice_date.strftime("%d/%m/%Y") if order is not None else "?"
+            add(F.CreditedOrder, indices[0], "order-id", order=oid, invoice=facts.credited[oid], day=day)
     new_orders = [o for o in verification.orders if o.order_id not in facts.integrated]
     index_of = {r.number: r.index for r in rows}
     if predictions:

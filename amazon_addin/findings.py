@@ -383,6 +383,14 @@ class AlreadyIntegrated(Finding):
     template = "La commande {order} est déjà dans Gestan (facture {invoice}) : Intégrer la passera."
 
 
+class CreditedOrder(Finding):
+    code = "I_COMMANDE_AVOIR"
+    severity_default = INFO
+    title = "Commande créditée"
+    template = ("La commande {order} a été annulée par un avoir (facture {invoice}) : Intégrer la facturera à "
+                "nouveau, datée du jour de l'intégration ({day}).")
+
+
 class RoundingGap(Finding):
     code = "I_ECART_ARRONDI"
     severity_default = INFO
@@ -416,7 +424,7 @@ CATALOGUE: dict[str, type[Finding]] = {
     for cls in (
         MissingColumn, EmptyField, BadCharacters, BadQuantity, BadAmount, BadDate, BadIdentifier, BadBoolean,
         VatMismatch, OrderMismatch, BadCountry, BadCurrency, VatRate, VatComputed, PostcodeRestored,
-        PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, RoundingGap, DuplicateRow,
+        PhoneRestored, NewProduct, NewCity, EarlierDate, AlreadyIntegrated, CreditedOrder, RoundingGap, DuplicateRow,
         ConflictingRow, TooLongText, TooLongKey, NegativeInvoice, ExcessivePromotion, ModifiedOrder, WrongRegimeVat,
         MarketplaceVat, InvoicedByAmazon, ViesUnconfirmed, MissingExchangeRate, HiddenRows, NoOrders, FbaAbroad,
         FbaSkipped, FbaUnknownCentre,

@@ -227,6 +227,17 @@ def integrer(book, addin=False, status=None):
 
 
 @_entry
+def avoir(book, addin=False, status=None):
+    """Credit notes for the orders of the selected rows, after a confirmation box listing them."""
+    from .excel.credit import run_avoir
+
+    settings = settings_for(book)
+    if not settings.base_explicite:
+        raise AddinError(NO_BASE)
+    return run_avoir(book, settings, addin, status)
+
+
+@_entry
 def parametres(book, addin=False, status=None):
     from .settings import describe_for_sheet
 

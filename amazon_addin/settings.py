@@ -40,6 +40,7 @@ class Settings:
     fuseau_horaire: str = "Europe/Paris"
     jeu_caracteres: str = "cp1252"
     format_numero: str = "FA{year}{seq:06d}"
+    format_numero_avoir: str = "AV{year}{seq:06d}"
     taux_tva_defaut: Decimal = Decimal("20")
     canal_defaut: str = "Amazon"
     produit_remise: str = "REMISE"
@@ -201,6 +202,7 @@ CHECKS = {
     "fuseau_horaire": _time_zone,
     "jeu_caracteres": _charset,
     "format_numero": _number_format,
+    "format_numero_avoir": _number_format,
     "taux_tva_defaut": _percentage,
     "taille_max_mo": _whole(1, 100_000),
     "lignes_max": _whole(1, 100_000_000),
@@ -231,7 +233,15 @@ def validate(s: Settings) -> Settings:
         why = check(getattr(s, key))
         if why:
             raise _fail(key, why)
+    if _series(s.format_numero_avoir) == _series(s.format_numero):
+        raise _fail("format_numero_avoir", f"« {s.format_numero_avoir} » : les avoirs ont leur propre série, son "
+                                           "préfixe doit différer de celui de format_numero (ex. AV{year}{seq:06d})")
     return s
+
+
+def _series(number_format: str) -> str:
+    """A number format without its sequence: what names its counter (two series never share one)."""
+    return re.sub(r"\{seq(:[^}]*)?\}", "", number_format).casefold()
 
 
 def _valid_vat_number(number: str) -> bool:
@@ -270,6 +280,7 @@ EXPLANATIONS = {
     "fuseau_horaire": "Fuseau horaire du vendeur (date des factures)",
     "jeu_caracteres": "Jeu de caractères de la base Gestan",
     "format_numero": "Numéro de facture : {year} et {seq:06d} seulement",
+    "format_numero_avoir": "Numéro d'avoir (série à part, sans trou) : {year} et {seq:06d} seulement",
     "taux_tva_defaut": "Taux de TVA (%) quand ni Amazon ni Gestan ne le donnent",
     "canal_defaut": "Canal de vente quand la colonne sales-channel est vide",
     "produit_remise": "Produit des lignes de remise",

@@ -34,6 +34,8 @@ TEXT_LENGTHS: dict[tuple[str, str], int] = {
     ("imports_amazon", "empreinte"): 64,
     ("integrations_amazon", "utilisateur"): 100, ("integrations_amazon", "fichier"): 250,
     ("integrations_amazon", "sha256"): 64,
+    ("avoirs", "numero"): 30, ("avoirs", "motif"): 250, ("avoirs", "devise"): 3, ("avoirs", "utilisateur"): 100,
+    ("lignes_avoir", "produit_code"): 60, ("lignes_avoir", "libelle"): 500,
     ("compteurs", "nom"): 40,
 }
 

@@ -97,13 +97,23 @@ CREATE = {
                       "montant_ttc NUMERIC(12, 2), taux_tva NUMERIC(5, 2), PRIMARY KEY (id) )",
     "mouvements_stock": "CREATE TABLE mouvements_stock ( id INTEGER AUTO_INCREMENT NOT NULL, "
                         "produit_code VARCHAR(60) NOT NULL, \"date\" DATE NOT NULL, quantite INTEGER NOT NULL, "
-                        "facture_id INTEGER, libelle VARCHAR(250), PRIMARY KEY (id) )",
+                        "facture_id INTEGER, libelle VARCHAR(250), avoir_id INTEGER, PRIMARY KEY (id) )",
     "imports_amazon": "CREATE TABLE imports_amazon ( id INTEGER AUTO_INCREMENT NOT NULL, "
                       "commande VARCHAR(40) NOT NULL, canal VARCHAR(40), facture_id INTEGER, integration_id INTEGER, fichier VARCHAR(250), "
-                      "date_import DATETIME, empreinte VARCHAR(64), PRIMARY KEY (id), UNIQUE (commande) )",
+                      "date_import DATETIME, empreinte VARCHAR(64), avoir_id INTEGER, PRIMARY KEY (id), "
+                      "UNIQUE (commande) )",
     "integrations_amazon": "CREATE TABLE integrations_amazon ( id INTEGER AUTO_INCREMENT NOT NULL, "
                            "utilisateur VARCHAR(100), \"date\" DATETIME, fichier VARCHAR(250), sha256 VARCHAR(64), "
                            "nb_factures INTEGER, PRIMARY KEY (id) )",
+    "avoirs": "CREATE TABLE avoirs ( id INTEGER AUTO_INCREMENT NOT NULL, numero VARCHAR(30) NOT NULL, "
+              "\"date\" DATE NOT NULL, facture_id INTEGER NOT NULL, client_id INTEGER, motif VARCHAR(250), "
+              "devise VARCHAR(3), taux_change NUMERIC(14, 6), total_ht NUMERIC(12, 2), total_tva NUMERIC(12, 2), "
+              "total_ttc NUMERIC(12, 2), integration_id INTEGER, utilisateur VARCHAR(100), cree_le DATETIME, "
+              "PRIMARY KEY (id), UNIQUE (numero), UNIQUE (facture_id) )",
+    "lignes_avoir": "CREATE TABLE lignes_avoir ( id INTEGER AUTO_INCREMENT NOT NULL, avoir_id INTEGER NOT NULL, "
+                    "rang INTEGER NOT NULL, produit_code VARCHAR(60), libelle VARCHAR(500), quantite INTEGER, "
+                    "prix_unitaire_ht NUMERIC(14, 4), montant_ht NUMERIC(12, 2), montant_tva NUMERIC(12, 2), "
+                    "montant_ttc NUMERIC(12, 2), taux_tva NUMERIC(5, 2), PRIMARY KEY (id) )",
     "compteurs": "CREATE TABLE compteurs ( nom VARCHAR(40) NOT NULL, valeur INTEGER NOT NULL, PRIMARY KEY (nom) )",
 }
 

@@ -30,9 +30,9 @@ REBUILD = "run `amazon-addin build-workbook --out workbook` and commit workbook/
 
 # SPEC §5, in the order of the spec.
 SPEC_SETTINGS = ("base", "famille_produits", "famille_port", "produit_port", "fuseau_horaire", "jeu_caracteres",
-                 "format_numero", "taux_tva_defaut", "canal_defaut", "produit_remise", "produit_emballage", "mapping",
+                 "format_numero", "format_numero_avoir", "taux_tva_defaut", "canal_defaut", "produit_remise", "produit_emballage", "mapping",
                  "taille_max_mo", "lignes_max", "attente_verrou_s")
-LABELS = {"Charger", "Vérifier", "Corriger", "Intégrer", "Paramètres"}
+LABELS = {"Charger", "Vérifier", "Corriger", "Intégrer", "Avoir", "Paramètres"}
 CUI = f"{{{B.CUSTOMUI_NS}}}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
@@ -519,7 +519,8 @@ def test_every_sheet_code_name_has_its_document_module(built, files):
 # names (column "Control Name", with their "Control Type"). Checked there by hand: the icons first chosen are in
 # none of the Excel lists (ReviewAcceptChange is a Word control, ImportAccess an Access one).
 EXCEL_CONTROL_IDS = {"FileOpen": "button", "ErrorChecking": "button", "ReplaceDialog": "button",
-                     "DatabaseQueryNew": "button", "PropertySheet": "button"}
+                     "DatabaseQueryNew": "button", "PropertySheet": "button",
+                     "Undo": "gallery"}  # imageMso takes the image of any control, whatever its type
 
 
 def test_every_icon_is_a_published_excel_control_identifier():

@@ -42,7 +42,7 @@ from xml.sax.saxutils import escape
 from ..errors import AddinError
 from .vba_project import ProjectShapeError, excel_shaped
 
-RIBBON_FUNCTIONS = ("charger", "verifier", "corriger", "integrer", "parametres")
+RIBBON_FUNCTIONS = ("charger", "verifier", "corriger", "integrer", "avoir", "parametres")
 RIBBON_MODULE = "AmazonRibbon"
 RIBBON_IMPORT = "import amazon_addin.ribbon as r"
 

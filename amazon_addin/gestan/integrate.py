@@ -236,9 +236,15 @@ def _products(run: _Run) -> None:
 
 def _numbers(run: _Run) -> None:
     """One counter row per rendered prefix, read under the lock, gap-free."""
-    c, fmt = run.s.compteurs, run.settings.format_numero
     if run.s.base_numbering:
         return  # the base gives each invoice its id, which is its number (_invoices reads it back)
+    count_numbers(run)
+
+
+def count_numbers(run: _Run) -> None:
+    """The gap-free counters of `run.settings.format_numero`, whatever the base does with invoice numbers (the
+    credit note series uses them too)."""
+    c, fmt = run.s.compteurs, run.settings.format_numero
     for o in run.orders:
         name = counter_name(fmt, o.invoice_date)
         if name not in run.counters:
@@ -355,7 +361,15 @@ def _journal(run: _Run) -> None:
         run.summary.invoices.append({"commande": o.order_id, "numero": numero})
         for number in o.rows:
             run.summary.rows_invoice[number] = numero
-    bulk.insert_dicts(run.conn, run.s.imports_amazon, journal)
+    # A credited order invoiced again keeps its one journal row (order ids are unique there): it now names the
+    # new invoice and no credit note (the credit note still names the old invoice).
+    again = [r for r in journal if r["commande"] in run.facts.credited]
+    fresh = [r for r in journal if r["commande"] not in run.facts.credited]
+    if fresh:
+        bulk.insert_dicts(run.conn, run.s.imports_amazon, fresh)
+    j = run.s.imports_amazon
+    for r in again:
+        run.conn.execute(update(j).where(j.c.commande == r["commande"]).values(**r, avoir_id=None))
 
 
 def _counters(run: _Run) -> None:

@@ -122,6 +122,7 @@ REFERENCE: dict[str, list[tuple]] = {
         ("quantite", Integer, {"nullable": False}),
         ("facture_id", Integer, {"fk": ("factures", "id")}),
         ("libelle", TEXT, {}),
+        ("avoir_id", Integer, {"fk": ("avoirs", "id")}),  # an incoming movement given back by a credit note
     ],
     "imports_amazon": [
         ("id", Integer, {"primary_key": True, "autoincrement": True}),
@@ -132,6 +133,7 @@ REFERENCE: dict[str, list[tuple]] = {
         ("fichier", TEXT, {}),
         ("date_import", DateTime, {}),
         ("empreinte", TEXT, {}),
+        ("avoir_id", Integer, {"fk": ("avoirs", "id")}),  # set: the invoice was credited, the order may come back
     ],
     "integrations_amazon": [
         ("id", Integer, {"primary_key": True, "autoincrement": True}),
@@ -140,6 +142,39 @@ REFERENCE: dict[str, list[tuple]] = {
         ("fichier", TEXT, {}),
         ("sha256", TEXT, {}),
         ("nb_factures", Integer, {}),
+    ],
+    # Credit notes (avoirs): a full credit of one invoice, its lines mirroring the invoice's. Amounts are
+    # positive, as Gestan prints a credit note: the document says it is a credit, so invoices minus credit
+    # notes is what the customer was finally charged. `integration_id`: the integration that booked the
+    # credited invoice; `utilisateur`, `cree_le` and `motif`: who, when and why (the audit trail).
+    "avoirs": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("numero", TEXT, {"unique": True, "nullable": False}),
+        ("date", Date, {"nullable": False}),
+        ("facture_id", Integer, {"fk": ("factures", "id"), "unique": True, "nullable": False}),
+        ("client_id", Integer, {"fk": ("clients", "id")}),
+        ("motif", TEXT, {}),
+        ("devise", TEXT, {}),
+        ("taux_change", EXCHANGE_RATE, {}),
+        ("total_ht", MONEY, {}),
+        ("total_tva", MONEY, {}),
+        ("total_ttc", MONEY, {}),
+        ("integration_id", Integer, {"fk": ("integrations_amazon", "id")}),
+        ("utilisateur", TEXT, {}),
+        ("cree_le", DateTime, {}),
+    ],
+    "lignes_avoir": [
+        ("id", Integer, {"primary_key": True, "autoincrement": True}),
+        ("avoir_id", Integer, {"fk": ("avoirs", "id"), "nullable": False}),
+        ("rang", Integer, {"nullable": False}),
+        ("produit_code", TEXT, {}),
+        ("libelle", TEXT, {}),
+        ("quantite", Integer, {}),
+        ("prix_unitaire_ht", UNIT_PRICE, {}),
+        ("montant_ht", MONEY, {}),
+        ("montant_tva", MONEY, {}),
+        ("montant_ttc", MONEY, {}),
+        ("taux_tva", RATE, {}),
     ],
     "compteurs": [
         ("nom", TEXT, {"primary_key": True}),

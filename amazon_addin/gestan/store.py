@@ -48,11 +48,18 @@ def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
     ids = _texts(table, "order-id")
     # A base not yet upgraded by init-db has no fingerprints: its orders are simply "already integrated".
     kept = j.c.empreinte if ("imports_amazon", "empreinte") not in missing else None
+    # A credited order (its journal row names a credit note) is no longer integrated: it may come back.
+    credit = j.c.avoir_id if ("imports_amazon", "avoir_id") not in missing else None
+    extra = [c for c in (kept, credit) if c is not None]
     for part in chunks(ids):
-        q = select(j.c.commande, schema.invoice_number(), *([kept] if kept is not None else [])) \
+        q = select(j.c.commande, schema.invoice_number(), *extra) \
             .select_from(j.outerjoin(f, j.c.facture_id == f.c.id)).where(j.c.commande.in_(part))
         for row in conn.execute(q):
-            facts.integrated[row.commande] = str(row.numero) if row.numero not in (None, "") else "?"
+            numero = str(row.numero) if row.numero not in (None, "") else "?"
+            if credit is not None and row.avoir_id is not None:
+                facts.credited[row.commande] = numero
+                continue
+            facts.integrated[row.commande] = numero
             facts.fingerprints[row.commande] = row.empreinte if kept is not None else None
     countries = sorted({c.upper() for c in _texts(table, "ship-country") + _texts(table, "bill-country")})
     for part in chunks(countries):
@@ -158,6 +165,11 @@ def check_settings_fit(schema: Schema, settings, lengths: dict) -> None:
     if not schema.base_numbering:  # else format_numero is not used: the base numbers its invoices
         wanted += [("format_numero", number, f"ses numéros (ex. {number}) peuvent avoir", (("factures", "numero"),)),
                    ("format_numero", prefix, f"son préfixe (ex. {prefix}) peut avoir", (("compteurs", "nom"),))]
+    credit, credit_prefix = (longest_number(settings.format_numero_avoir),
+                             counter_name(settings.format_numero_avoir, date(9999, 12, 31)))
+    wanted += [("format_numero_avoir", credit, f"ses numéros (ex. {credit}) peuvent avoir", (("avoirs", "numero"),)),
+               ("format_numero_avoir", credit_prefix, f"son préfixe (ex. {credit_prefix}) peut avoir",
+                (("compteurs", "nom"),))]
     for key, value, said, places in wanted:
         for ref, col in places:
             length, name = limit(ref, col)

@@ -47,6 +47,14 @@ Public Sub Integrer(control As IRibbonControl)
     RunPython "import amazon_addin.ribbon as r; r.integrer()"
 End Sub
 
+Public Sub Avoir(control As IRibbonControl)
+    If ActiveWorkbook Is Nothing Then
+        MsgBox NO_WORKBOOK, vbExclamation, BOX_TITLE
+        Exit Sub
+    End If
+    RunPython "import amazon_addin.ribbon as r; r.avoir()"
+End Sub
+
 Public Sub Parametres(control As IRibbonControl)
     If ActiveWorkbook Is Nothing Then
         MsgBox NO_WORKBOOK, vbExclamation, BOX_TITLE
