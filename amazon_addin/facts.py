@@ -109,8 +109,9 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
 
     def others(cells, first):
         """The cells a once-per-value finding covers besides its first (SPEC §7: every one coloured in Excel)."""
-        shown = {t.cell(index_of[r], c) for r, c in cells if r in index_of} - {first}
-        return tuple(sorted(shown, key=lambda a: (int(a.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), len(a), a)))
+        # Sorted as (row, column) before any address is made: 100k rows of new products make 100k addresses.
+        ordered = sorted({(r, c) for r, c in cells if r in index_of}, key=lambda rc: (rc[0], t.columns.get(rc[1], -1)))
+        return tuple(a for a in (t.cell(index_of[r], c) for r, c in ordered) if a != first)
 
     skipped_rows: set[int] = set()
     integrated = {oid: ix for oid, ix in verification.groups.items() if oid in facts.integrated}
