@@ -23,6 +23,20 @@ TEXT = object()  # a text column: its length is in targets.TEXT_LENGTHS
 RATE = Numeric(5, 2, asdecimal=True)
 UNIT_PRICE = Numeric(14, 4, asdecimal=True)
 
+# The columns an invoice line and a credit note line share: a credit note mirrors its invoice's lines.
+_LINE = [
+    ("rang", Integer, {"nullable": False}),
+    ("produit_code", TEXT, {}),
+    ("libelle", TEXT, {}),
+    ("quantite", Integer, {}),
+    ("prix_unitaire_ht", UNIT_PRICE, {}),
+    ("montant_ht", MONEY, {}),
+    ("montant_tva", MONEY, {}),
+    ("montant_ttc", MONEY, {}),
+    ("taux_tva", RATE, {}),
+]
+
+
 # Reference table → list of (column, type, options). Names are the contract; types are ours. Columns after
 # the first release are nullable, so `init-db` can add them to an older base.
 REFERENCE: dict[str, list[tuple]] = {
@@ -105,15 +119,7 @@ REFERENCE: dict[str, list[tuple]] = {
     "lignes_facture": [
         ("id", Integer, {"primary_key": True, "autoincrement": True}),
         ("facture_id", Integer, {"fk": ("factures", "id"), "nullable": False}),
-        ("rang", Integer, {"nullable": False}),
-        ("produit_code", TEXT, {}),
-        ("libelle", TEXT, {}),
-        ("quantite", Integer, {}),
-        ("prix_unitaire_ht", UNIT_PRICE, {}),
-        ("montant_ht", MONEY, {}),
-        ("montant_tva", MONEY, {}),
-        ("montant_ttc", MONEY, {}),
-        ("taux_tva", RATE, {}),
+        *_LINE,
     ],
     "mouvements_stock": [
         ("id", Integer, {"primary_key": True, "autoincrement": True}),
@@ -166,15 +172,7 @@ REFERENCE: dict[str, list[tuple]] = {
     "lignes_avoir": [
         ("id", Integer, {"primary_key": True, "autoincrement": True}),
         ("avoir_id", Integer, {"fk": ("avoirs", "id"), "nullable": False}),
-        ("rang", Integer, {"nullable": False}),
-        ("produit_code", TEXT, {}),
-        ("libelle", TEXT, {}),
-        ("quantite", Integer, {}),
-        ("prix_unitaire_ht", UNIT_PRICE, {}),
-        ("montant_ht", MONEY, {}),
-        ("montant_tva", MONEY, {}),
-        ("montant_ttc", MONEY, {}),
-        ("taux_tva", RATE, {}),
+        *_LINE,
     ],
     "compteurs": [
         ("nom", TEXT, {"primary_key": True}),
