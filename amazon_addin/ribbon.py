@@ -260,7 +260,10 @@ def parametres(book, addin=False, status=None):
         order = A.order_sheet(book, addin, registry)
     except AddinError:
         order = None  # no order sheet yet: the focus stays where it is
-    sheet = A.get_or_add_sheet(book, A.SETTINGS_SHEET)
+    existing = A.find_sheet(book, A.SETTINGS_SHEET)
+    if existing is not None:
+        _refuse_foreign_settings_sheet(A.read_block(existing))
+    sheet = existing if existing is not None else A.get_or_add_sheet(book, A.SETTINGS_SHEET)
     sheet.clear()
     rows = [["Paramètre", "Valeur", "Explication"]] + describe_for_sheet(current)
     if not current.base_explicite:  # the default base is no choice of the user's: never written as one
@@ -276,6 +279,24 @@ def parametres(book, addin=False, status=None):
         A.finish(order)
     return ("Paramètres valides. Modifiez la colonne B de la feuille « Paramètres » ; "
             "un mot de passe ne s'y écrit jamais (utilisez ${VARIABLE} ou un DSN ODBC).")
+
+
+def _refuse_foreign_settings_sheet(block: list[list]) -> None:
+    """A sheet named « Paramètres » is rewritten only when it holds what this button writes: settings in A to C
+    (a key in A on every filled row) and Gestan's families in E and F. Anything else is the user's own work,
+    which `clear()` would destroy with no Undo."""
+    from .columns import letter
+
+    for r, row in enumerate(block, start=1):
+        key = row[0] if row else None
+        for c, value in enumerate(row):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            ours = c in (4, 5) or (c in (0, 1, 2) and isinstance(key, str) and key.strip())
+            if not ours:
+                raise AddinError(f"La feuille « {A.SETTINGS_SHEET} » de ce classeur contient autre chose que les "
+                                 f"paramètres de l'add-in (cellule {letter(c)}{r}) : renommez-la, puis cliquez à "
+                                 "nouveau sur Paramètres. Rien n'a été modifié.")
 
 
 def alerts_now(skus, products: dict, moved: list) -> list:

@@ -456,6 +456,26 @@ def test_parametres_round_trips_and_reads_numbers_as_a_french_excel_keeps_them(t
     book.close()
 
 
+def test_parametres_never_clears_a_users_own_sheet_named_parametres(tmp_path, headless):
+    """A workbook of the user's (the .xlam acts on any) may already have a sheet « Paramètres » of its own:
+    the button refuses, names the cell, and leaves every cell as it was (COM changes cannot be undone)."""
+    book = E.new_book()
+    book.sheets[0].name = "Commandes"
+    book.set_mock_caller()
+    ribbon.charger(path=str(write_txt(tmp_path / "e.txt", [order(1)])))
+    own = book.sheets.add("Paramètres", after=book.sheets["Commandes"])
+    own.range("D3").value = "Tarifs fournisseur 2026"
+    message = ribbon.parametres()
+    assert message.startswith("La feuille « Paramètres » de ce classeur contient autre chose que les paramètres "
+                              "de l'add-in (cellule D3)") and "Rien n'a été modifié." in message
+    assert book.sheets["Paramètres"].range("D3").value == "Tarifs fournisseur 2026"
+    own.range("D3").value = None  # emptied by the user: the sheet is the add-in's to write
+    assert "Paramètres valides" in ribbon.parametres()
+    assert book.sheets["Paramètres"].range("A1").value == "Paramètre"
+    assert "Paramètres valides" in ribbon.parametres()  # and its own content is rewritten, not refused
+    book.close()
+
+
 def test_sheet_values_take_the_type_the_setting_wants():
     assert [ribbon.sheet_value("taille_max_mo", v) for v in ("200", "200,0", " 200.0 ", "1\u00a0048\u202f575")] \
         == [200, 200, 200, 1048575]
