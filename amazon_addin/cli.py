@@ -13,6 +13,7 @@ from . import findings as F
 from pathlib import Path
 
 from .errors import AddinError, SettingsError, os_reason
+from .text import plural
 
 SHOWN_FINDINGS = 20
 
@@ -221,8 +222,7 @@ def _verify_to_copy(args, settings):
 
 
 def _integration_text(summary) -> str:
-    lines = [f"{len(summary.invoices)} facture(s) créée(s), {len(summary.skipped)} commande(s) déjà intégrée(s) "
-             "passée(s).",
+    lines = [f"{len(summary.invoices)} facture(s) créée(s), {summary.skipped_text(plural)}.",
              f"{summary.customers_created} client(s), {summary.products_created} produit(s), "
              f"{summary.postal_codes_added} code(s) postal(aux) ajouté(s) ; {summary.stock_movements} mouvement(s) "
              "de stock."]

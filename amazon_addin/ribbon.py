@@ -213,7 +213,7 @@ def integrer(book, addin=False, status=None):
         return (f"{plural(len(summary.invoices), 'facture créée', 'factures créées')} dans Gestan, mais la feuille "
                 f"n'a pas pu être complétée (numéros de facture, alertes de stock) : {where}.")
     text = (f"{plural(len(summary.invoices), 'facture créée', 'factures créées')} dans Gestan, "
-            f"{plural(len(summary.skipped), 'commande déjà intégrée passée', 'commandes déjà intégrées passées')}.\n"
+            f"{summary.skipped_text(plural)}.\n"
             f"{plural(summary.customers_created, 'client créé', 'clients créés')}, "
             f"{plural(summary.products_created, 'produit créé', 'produits créés')}, "
             f"{plural(summary.postal_codes_added, 'code postal ajouté', 'codes postaux ajoutés')}, "

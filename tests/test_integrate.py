@@ -330,7 +330,7 @@ def test_demo_command(tmp_path):
     assert code == 0, err
     db = Backend("sqlite", f"sqlite:///{tmp_path / 'demo-gestan.db'}")
     assert db.query("select count(*) from factures") == [(6,)]
-    assert "Alerte stock TASSE-01" in err and "0 facture(s) créée(s), 6 commande(s) déjà intégrée(s)" in err
+    assert "Alerte stock TASSE-01" in err and "0 facture(s) créée(s), 6 commandes déjà intégrées passées." in err
     # Run twice: the demo always starts from a fresh base.
     assert cli("demo", cwd=tmp_path)[0] == 0
     assert db.query("select count(*) from factures") == [(6,)]

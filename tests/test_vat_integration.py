@@ -208,6 +208,8 @@ def test_amazon_invoiced_orders_are_counted_skipped_and_exports_never_set_a_fren
     assert summary["invoices"] == [{"commande": "405-0000011-0000013", "numero": "FA2026000001"}]
     assert summary["skipped"] == [{"commande": "405-0000010-0000013", "numero": None}]
     assert summary["orders_skipped"] == 1 and "I_FACTURE_PAR_AMAZON" in err
+    # Never called "already integrated": Amazon invoiced it, Gestan never had it.
+    assert "1 facture(s) créée(s), 0 commande déjà intégrée passée, 1 commande facturée par Amazon passée." in err
     assert base.query("select count(*) from produits where code = 'DEJA-FACTUREE'") == [(0,)]
     # Sold only abroad: the default French rate and HT × 1.2, never the export's 0 %.
     ((rate, price),) = base.query("select taux_tva, prix_ttc from produits where code = 'SUISSE-1'")

@@ -47,6 +47,15 @@ class Summary:
     verification: Verification | None = None
     integration_id: int | None = None
 
+    def skipped_text(self, plural) -> str:
+        """The skipped orders as the user reads them: those already in Gestan, and apart those Amazon invoiced
+        itself (SPEC §7 `I_FACTURE_PAR_AMAZON`), which were never "already integrated". `plural(n, one, many)`."""
+        amazon = sum(1 for s in self.skipped if s["numero"] is None)
+        text = plural(len(self.skipped) - amazon, "commande déjà intégrée passée", "commandes déjà intégrées passées")
+        if amazon:
+            text += ", " + plural(amazon, "commande facturée par Amazon passée", "commandes facturées par Amazon passées")
+        return text
+
     def to_dict(self) -> dict:
         return {
             "invoices_created": len(self.invoices),
