@@ -114,3 +114,16 @@ def rates_file(tmp_path):
     from exportgen import write_ecb_rates
 
     return write_ecb_rates(tmp_path / "eurofxref-hist.csv")
+
+
+# ------------------------------------------------------------------------------------------ headless Excel
+
+@_pytest.fixture
+def engine():
+    """The headless xlwings engine, fresh for the test and reset after it (no book survives a test)."""
+    from amazon_addin.excel import engine as E
+
+    E.reset()
+    E.activate()
+    yield E
+    E.reset()

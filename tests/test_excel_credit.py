@@ -15,14 +15,6 @@ from test_excel_flow import init_db
 from exportgen import write_txt
 
 
-@pytest.fixture
-def engine():
-    E.reset()
-    E.activate()
-    yield E
-    E.reset()
-
-
 def column(sheet, header):
     rows = A.read_block(sheet)
     col = rows[0].index(header)

@@ -50,14 +50,6 @@ def export(tmp_path):
     return write_txt(tmp_path / "juin.txt", rows)
 
 
-@pytest.fixture
-def engine():
-    E.reset()
-    E.activate()
-    yield E
-    E.reset()
-
-
 def active(book):
     return book.sheets.active.name
 

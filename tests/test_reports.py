@@ -146,14 +146,6 @@ def test_one_finding_per_new_product_over_2600_rows(tmp_path):
         i for i, line in enumerate(lines) if "[avertissement] W_PRODUIT_NOUVEAU" in line)
 
 
-@pytest.fixture
-def engine():
-    E.reset()
-    E.activate()
-    yield E
-    E.reset()
-
-
 def test_excel_colours_every_cell_of_a_new_product_and_notes_the_first(tmp_path, engine):
     db = tmp_path / "gestan.db"
     init_db(db)
