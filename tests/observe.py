@@ -5,6 +5,7 @@ slow, loaded machine and fail when the event they need never happened."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,3 +105,15 @@ def opened_by(pid: int, path: Path) -> bool:
         except OSError:
             continue
     return False
+
+
+def hold_sqlite_commit(db_path: Path, table: str):
+    """Keep a writer of this SQLite file from committing, and say once it has written: an open read transaction
+    (its SHARED lock bars the EXCLUSIVE lock a commit needs) on `table`; the rollback journal appears with the
+    first written page. Returns (seen, release)."""
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute(f"SELECT count(*) FROM {table}").fetchall()
+    journal = Path(str(db_path) + "-journal")
+    return (lambda: journal.exists() and journal.stat().st_size > 0,
+            lambda: (reader.execute("ROLLBACK"), reader.close()))

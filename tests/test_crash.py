@@ -9,7 +9,6 @@ machine. Kills at random moments add breadth on top.
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from exportgen import row, write_txt
-from observe import Server, wait_until
+from observe import Server, hold_sqlite_commit, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDERS = 1500
@@ -99,12 +98,7 @@ def hold_mid_run(base, db_path: Path | None):
     code the export's last order adds; the integration's own insert waits on it, its rows already written.
     Returns (seen, release): `seen()` is truthy once the integration is held in the middle of its writes."""
     if base.kind == "sqlite":
-        reader = sqlite3.connect(db_path, isolation_level=None)
-        reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM factures").fetchall()
-        journal = Path(str(db_path) + "-journal")
-        return (lambda: journal.exists() and journal.stat().st_size > 0,
-                lambda: (reader.execute("ROLLBACK"), reader.close()))
+        return hold_sqlite_commit(db_path, "factures")
     from test_servers import hold_new_city
 
     release = hold_new_city(base)

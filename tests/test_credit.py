@@ -4,7 +4,6 @@ an issued invoice (French law). Tried as a user would, on SQLite, PostgreSQL and
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 
 from exportgen import row, write_txt
-from observe import Server, wait_until
+from observe import Server, hold_sqlite_commit, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXED_DATES = ROOT / "tests" / "settings" / "fixed-dates.toml"  # date_facture = achat, vies = non
@@ -206,12 +205,7 @@ def _hold_stock_row(base, db_path):
     session's uncommitted update of a product's stock; the credit's own stock update waits on it, its credit
     notes already written."""
     if base.kind == "sqlite":
-        reader = sqlite3.connect(db_path, isolation_level=None)
-        reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM avoirs").fetchall()
-        journal = Path(str(db_path) + "-journal")
-        return (lambda: journal.exists() and journal.stat().st_size > 0,
-                lambda: (reader.execute("ROLLBACK"), reader.close()))
+        return hold_sqlite_commit(db_path, "avoirs")
     from sqlalchemy import create_engine, text
 
     engine = create_engine(base.url)

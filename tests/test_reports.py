@@ -146,11 +146,8 @@ def test_one_finding_per_new_product_over_2600_rows(tmp_path):
         i for i, line in enumerate(lines) if "[avertissement] W_PRODUIT_NOUVEAU" in line)
 
 
-def test_excel_colours_every_cell_of_a_new_product_and_notes_the_first(tmp_path, engine):
-    db = tmp_path / "gestan.db"
-    init_db(db)
-    rows = [row(order_id=f"405-000000{i}-000000{i}", sku="NOUVEAU") for i in range(1, 4)]
-    rows.append(row(order_id="405-0000009-0000009", sku="TASSE-01", quantity_purchased="0"))
+def _book_on(db: Path):
+    """A workbook whose Paramètres sheet names this base, as a user sets it up."""
     book = E.new_book()
     book.sheets[0].name = "Commandes"
     book.set_mock_caller()
@@ -158,6 +155,15 @@ def test_excel_colours_every_cell_of_a_new_product_and_notes_the_first(tmp_path,
     params = book.sheets["Paramètres"]
     keys = [r[0] for r in A.read_block(params)]
     params.range(f"B{keys.index('base') + 1}").value = f"sqlite:///{db}"
+    return book
+
+
+def test_excel_colours_every_cell_of_a_new_product_and_notes_the_first(tmp_path, engine):
+    db = tmp_path / "gestan.db"
+    init_db(db)
+    rows = [row(order_id=f"405-000000{i}-000000{i}", sku="NOUVEAU") for i in range(1, 4)]
+    rows.append(row(order_id="405-0000009-0000009", sku="TASSE-01", quantity_purchased="0"))
+    book = _book_on(db)
     ribbon.charger(path=str(write_txt(tmp_path / "mars.txt", rows)))
     msg = ribbon.verifier()
     assert "1 × W_PRODUIT_NOUVEAU" in msg and "1 × E_QUANTITE" in msg
@@ -206,13 +212,7 @@ def test_fba_shipments_file_loads_in_excel(tmp_path, engine):
 def test_excel_integrer_of_a_header_only_sheet_says_there_is_no_order(tmp_path, engine):
     db = tmp_path / "gestan.db"
     init_db(db)
-    book = E.new_book()
-    book.sheets[0].name = "Commandes"
-    book.set_mock_caller()
-    ribbon.parametres()
-    params = book.sheets["Paramètres"]
-    keys = [r[0] for r in A.read_block(params)]
-    params.range(f"B{keys.index('base') + 1}").value = f"sqlite:///{db}"
+    _book_on(db)
     ribbon.charger(path=str(write_txt(tmp_path / "vide.txt", [])))
     assert "aucune commande" in ribbon.verifier() and "vous pouvez intégrer" not in ribbon.verifier()
     msg = ribbon.integrer()
