@@ -44,7 +44,7 @@ class Line:
     derived: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field, and rows make 100k
 class Amount:
     """One TTC amount of a row and the tax and HT Amazon gave with it (None: not given)."""
 
@@ -86,6 +86,35 @@ class Context:
 
     def legal(self) -> str:
         return ", ".join(V.fmt_rate(r) + " %" for r in self.regime.rates)
+
+    @property
+    def key(self) -> tuple:
+        """What the rules read of the sale besides its amounts: a `Memo` key."""
+        r = self.regime
+        return r.code, r.rates, r.rates_country, r.catalogue, r.why, self.day
+
+
+class Memo:
+    """A rule is a function of one amount, a rate and the sale (`Context.key`): exports repeat their amounts
+    (shipping above all), so each distinct call is worked out once per export and its notes are given again,
+    on its own row, wherever the call recurs. Results are shared: no caller changes a `Taxed`."""
+
+    def __init__(self):
+        self._seen: dict[tuple, tuple] = {}
+
+    def __call__(self, rule, a: Amount, rate: Decimal, ctx: Context, ctx_key: tuple):
+        key = (rule, a.ttc, a.tax, a.ht, a.qty, a.price_col, a.tax_col, rate, ctx_key)
+        hit = self._seen.get(key)
+        if hit is None:
+            notes = ctx.notes
+            mark = len(notes)
+            result = rule(a, rate, ctx)
+            self._seen[key] = (result, notes[mark:])
+            return result
+        result, notes = hit
+        for n in notes:
+            ctx.notes.append(Note(a.row, n.column, n.kind, dict(n.params), n.suggestion))
+        return result
 
 
 # ------------------------------------------------------------------------------------ tax sanity

@@ -252,6 +252,8 @@ class _Checker(RowChecks):
 
     def _parse(self, name: str, raw):
         """(typed value, problem) for one distinct raw value; problem = (class, suggestion, severity, params)."""
+        if name in _IDS and type(raw) is str and values.plain_identifier(raw):
+            return raw, None  # order and item ids: most distinct values of an export, nothing to undo
         if values.is_blank(raw):
             return None, _BLANK
         shown = values.as_text(raw)
@@ -403,6 +405,7 @@ class _Checker(RowChecks):
 
 _BLANK = object()
 _MONEY = frozenset(C.MONEY)
+_IDS = frozenset(C.IDS)
 _TAXES = frozenset({"item-tax", "shipping-tax", "gift-wrap-tax"})
 _WRITTEN = frozenset(C.WRITTEN_TEXT)
 _CENT = Decimal("0.01")

@@ -96,19 +96,20 @@ class Order:
         return ht, tva, ht + tva
 
 
-def _address(C: dict, i: int, prefix: str, name_key: str) -> Address:
-    line2, line3 = C[f"{prefix}-address-2"][i] or "", C[f"{prefix}-address-3"][i] or ""
-    return Address(
-        name=C[name_key][i] or "",
-        line1=C[f"{prefix}-address-1"][i] or "",
-        line2=f"{line2} {line3}" if line2 and line3 else line2 or line3,
-        postcode=C[f"{prefix}-postal-code"][i] or "",
-        city=C[f"{prefix}-city"][i] or "",
-        region=C[f"{prefix}-state"][i] or "",
-        country=(C[f"{prefix}-country"][i] or "").upper(),
-        phone=C[f"{prefix}-phone-number"][i] or "",
-        source=prefix,
-    )
+_ADDRESS_FIELDS = ("address-1", "address-2", "address-3", "postal-code", "city", "state", "country", "phone-number")
+
+
+def _address_columns(C: dict, prefix: str, name_key: str) -> tuple:
+    """The typed columns one address is read from, looked up once per export."""
+    return (prefix, C[name_key], *(C[f"{prefix}-{f}"] for f in _ADDRESS_FIELDS))
+
+
+def _address(cols: tuple, i: int) -> Address:
+    prefix, name, line1, line2, line3, postcode, city, region, country, phone = cols
+    line2, line3 = line2[i] or "", line3[i] or ""
+    return Address(name[i] or "", line1[i] or "", f"{line2} {line3}" if line2 and line3 else line2 or line3,
+                   postcode[i] or "", city[i] or "", region[i] or "", (country[i] or "").upper(), phone[i] or "",
+                   prefix)
 
 
 class _Columns(dict):
@@ -182,32 +183,49 @@ def sale_date_is_shipment_date(purchase: datetime, shipped: list, zone) -> date:
 
 
 class _Builder:
+    """Builds the orders of one export. Per-export work (column lookups, a sale's day, an exchange rate, a regime)
+    is done once and kept: 100k rows make ~60k orders, so per-order work is what Vérifier's time is made of."""
+
     def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None, cols: dict, n: int,
                  today: date, confirm: Callable[[str], Answer] | None, rates: exchange.RatesFile | None,
                  fba: bool = False):
         self.settings = settings
         self.fba = fba
         self.cols = cols
-        self.C = _Columns(cols, n)
+        C = self.C = _Columns(cols, n)
         self.product_rate = product_rate or (lambda sku: None)
         self.today = today
         self.confirm = confirm
         self.rates = rates
-        self.regimes: dict[Sale, Regime] = {}
+        self.regimes: dict[tuple, Regime] = {}  # Sale's fields → its regime
         self.notes: list[Note] = []
+        self.ship_cols = _address_columns(C, "ship", "recipient-name")
+        self.bill_cols = _address_columns(C, "bill", "bill-name")
+        self.shipped = None if "shipment-date" not in cols else C["shipment-date"]
+        self.shipping_cols = (C["shipping-price"], C["shipping-tax"], C["vat-exclusive-shipping-price"],
+                              C["ship-promotion-discount"])
+        self.memo = B.Memo()
+        self._exchange: dict[tuple[str, date], exchange.Lookup] = {}
+        self._zone = settings.zone
+        self._by_issue = settings.date_facture == "achat"
 
     def convert(self, amount: Decimal, source: str, target: str, day: date) -> Decimal | None:
         """An amount in another currency, through the euro at the ECB rates; None when a rate is missing."""
         a, b = exchange.rate_for(self.rates, source, day), exchange.rate_for(self.rates, target, day)
         return None if a.rate is None or b.rate is None else amount / a.rate * b.rate
 
+    def sale_day(self, purchase: datetime, rows: list) -> date:
+        if self.shipped is not None:
+            return sale_date_is_shipment_date(purchase, [self.shipped[r.index] for r in rows], self._zone)
+        return purchase.astimezone(self._zone).date()  # sale_date_is_shipment_date with no shipment date
+
     def header(self, rows: list) -> Order:
         s, C = self.settings, self.C
         i = rows[0].index
         purchase: datetime = C["purchase-date"][i]
-        sale_day = sale_date_is_shipment_date(purchase, [C["shipment-date"][r.index] for r in rows], s.zone)
-        ship = _address(C, i, "ship", "recipient-name")
-        bill = _address(C, i, "bill", "bill-name")
+        sale_day = self.sale_day(purchase, rows)
+        ship = _address(self.ship_cols, i)
+        bill = _address(self.bill_cols, i)
         buyer = C["buyer-name"][i] or ""
         if not (bill.line1 or bill.city or bill.postcode):
             # Billing falls back to shipping as a whole block (SPEC §7).
@@ -218,7 +236,7 @@ class _Builder:
         return Order(
             order_id=C["order-id"][i], channel=C["sales-channel"][i] or s.canal_defaut,
             rows=[r.number for r in rows], purchase=purchase, sale_date=sale_day,
-            invoice_date=sale_day if s.date_facture == "achat" else self.today,
+            invoice_date=sale_day if self._by_issue else self.today,
             currency=(C["currency"][i] or "").upper(), regime="", buyer_name=buyer,
             buyer_email=C["buyer-email"][i] or "", buyer_phone=C["buyer-phone-number"][i] or "", shipping=ship,
             billing=bill, b2b=bool(C["is-business-order"][i]), company=C["buyer-company-name"][i] or "",
@@ -236,11 +254,12 @@ class _Builder:
                 for name in ("item-tax", "shipping-tax", "gift-wrap-tax"):
                     tax += C[name][j] or ZERO
                 goods.append((C["item-price"][j] - (C["item-tax"][j] or ZERO), C["quantity-purchased"][j]))
-        sale = Sale(order.shipping.country, order.shipping.postcode, order.sale_date, order.b2b, order.vat_number,
-                    order.currency, tax, tuple(goods))
-        regime = self.regimes.get(sale)
+        ship = order.shipping
+        key = (ship.country, ship.postcode, order.sale_date, order.b2b, order.vat_number, order.currency, tax,
+               tuple(goods))
+        regime = self.regimes.get(key)  # a plain tuple: hashed and compared in C, unlike the dataclass
         if regime is None:  # sales repeat (same place, day, buyer kind): one decision each
-            regime = self.regimes[sale] = choose_regime(sale, self.settings, self.confirm, self.convert)
+            regime = self.regimes[key] = choose_regime(Sale(*key), self.settings, self.confirm, self.convert)
         return regime
 
     def build(self, rows: list) -> Order:
@@ -253,11 +272,15 @@ class _Builder:
             self.notes.append(Note(first, "buyer-tax-registration-id", F.ViesUnconfirmed, {
                 "number": order.vat_number, "detail": regime.vies.detail, "regime": regime.code}))
         self.exchange_rate(order, first)
-        items, gifts, promos = self.items(rows, order, ctx)
+        items, extra = self.items(rows, order, ctx)
         shipping = _Shipping(self, ctx)
         for r, item in zip(rows, items):
             shipping.add(r, item)
-        order.lines = B.line_order(items + gifts + promos + shipping.lines(items))
+        shipped = shipping.lines(items)
+        if extra:
+            order.lines = B.line_order(items + extra + shipped)
+        else:  # items, then shipping: already in the line order
+            order.lines = items + shipped if shipped else items
         order.amazon_ttc = self.amazon_amounts(rows)
         if regime.code == DEEMED:
             order.taxe_marketplace = order.amazon_ttc - order.total_ttc
@@ -271,35 +294,44 @@ class _Builder:
     def amazon_amounts(self, rows: list) -> Decimal:
         """Amazon's amounts for the order: items + shipping + gift wrap − promotions."""
         C = self.C
+        price_c, ship_c, gift_c = C["item-price"], C["shipping-price"], C["gift-wrap-price"]
+        promo_c, ship_promo_c = C["item-promotion-discount"], C["ship-promotion-discount"]
         total = ZERO
         for r in rows:
             j = r.index
-            total += C["item-price"][j] + (C["shipping-price"][j] or ZERO) + (C["gift-wrap-price"][j] or ZERO)
-            total -= abs(C["item-promotion-discount"][j] or ZERO) + abs(C["ship-promotion-discount"][j] or ZERO)
+            total += price_c[j] + (ship_c[j] or ZERO) + (gift_c[j] or ZERO)
+            promo, ship_promo = promo_c[j], ship_promo_c[j]
+            if promo or ship_promo:
+                total -= abs(promo or ZERO) + abs(ship_promo or ZERO)
         return total
 
     def exchange_rate(self, order: Order, first: int) -> None:
         """"An order in another currency keeps its currency on the invoice and gets `factures.taux_change` [...] =
         the last ECB reference rate published on or before [...] `date_vente` [...]. No rate for a non-EUR order
         → error `E_TAUX_CHANGE` on the currency cell naming the setting [...]. EUR orders: `taux_change` = 1." """
-        found = exchange.rate_for(self.rates, order.currency, order.sale_date)
+        key = (order.currency, order.sale_date)
+        found = self._exchange.get(key)
+        if found is None:
+            found = self._exchange[key] = exchange.rate_for(self.rates, order.currency, order.sale_date)
         order.taux_change = found.rate
         if found.rate is None:
             self.notes.append(Note(first, "currency", F.MissingExchangeRate, {
                 "case": found.problem, "currency": order.currency, "day": order.sale_date.strftime("%d/%m/%Y"),
                 "last": found.last.strftime("%d/%m/%Y") if found.last else ""}))
 
-    def items(self, rows: list, order: Order, ctx: B.Context) -> tuple[list[Line], list[Line], list[Line]]:
+    def items(self, rows: list, order: Order, ctx: B.Context) -> tuple[list[Line], list[Line]]:
+        """The item lines, one per row, and the gift-wrap then promotion lines (most orders have none)."""
         s, C = self.settings, self.C
         items, gifts, promos = [], [], []
         qty_c, ttc_c, sku_c, name_c = C["quantity-purchased"], C["item-price"], C["sku"], C["product-name"]
         tax_c, ht_c = C["item-tax"], C["vat-exclusive-item-price"]
         gift_c, gift_tax_c, promo_c = C["gift-wrap-price"], C["gift-wrap-tax"], C["item-promotion-discount"]
+        product_rate, default_rate, item_taxed = self.product_rate, s.taux_tva_defaut, B.item_taxed
         for r in rows:
             j, number = r.index, r.number
             qty, ttc, sku = qty_c[j], ttc_c[j], sku_c[j]
             a = Amount(number, ttc, tax_c[j], ht_c[j], qty, "item-price", "item-tax")
-            t = B.item_taxed(a, ctx, self.product_rate(sku), s.taux_tva_defaut)
+            t = item_taxed(a, ctx, product_rate(sku), default_rate)
             items.append(Line("item", sku, name_c[j], qty, V.unit_price_ht(t.ht, qty), t.ht, t.tva, t.ht + t.tva,
                               t.rate, number, t.derived))
             if gift_c[j]:
@@ -307,12 +339,13 @@ class _Builder:
                                                         "gift-wrap-tax"), t.rate, ctx)
                 gifts.append(Line("gift", s.produit_emballage, "Emballage cadeau", 1, V.unit_price_ht(g.ht, 1), g.ht,
                                   g.tva, g.ht + g.tva, g.rate, number, g.derived))
-            promo = abs(promo_c[j] or ZERO)
+            promo = promo_c[j]
             if promo:
+                promo = abs(promo)
                 B.promotion_not_larger(promo, ttc, f"l'article {sku}",
                                        Amount(number, promo, None, None, 1, "item-promotion-discount", ""), ctx)
                 promos.append(B.promotion_line("promo", s.produit_remise, f"Remise {sku}", promo, t.rate, number))
-        return items, gifts, promos
+        return items, gifts + promos
 
 
 class _Shipping:
@@ -320,23 +353,28 @@ class _Shipping:
 
     def __init__(self, builder: _Builder, ctx: B.Context):
         self.b, self.ctx = builder, ctx
-        C = builder.C
-        self.price_c, self.tax_c, self.ht_c = C["shipping-price"], C["shipping-tax"], C["vat-exclusive-shipping-price"]
-        self.promo_c = C["ship-promotion-discount"]
+        self.price_c, self.tax_c, self.ht_c, self.promo_c = builder.shipping_cols
         self.by_rate: dict[Decimal, list] = {}  # rate → [ht, tva, ttc, first Amount, derived]
         self.promo_by_rate: dict[Decimal, list] = {}  # rate → [promo TTC, first row]
         self.untaxed: list[tuple[Amount, Decimal]] = []  # (row's shipping, its promotion) with no tax from Amazon
+        self.ctx_key = None
 
     def add(self, r, item: Line) -> None:
         j = r.index
-        price, promo = self.price_c[j] or ZERO, abs(self.promo_c[j] or ZERO)
+        price, promo = self.price_c[j] or ZERO, self.promo_c[j]
+        promo = abs(promo) if promo else ZERO
         if not price and not promo:
             return
         a = Amount(r.number, price, self.tax_c[j], self.ht_c[j], 1, "shipping-price", "shipping-tax")
         if promo:
             B.promotion_not_larger(promo, price, "les frais de port de la ligne",
                                    Amount(r.number, promo, None, None, 1, "ship-promotion-discount", ""), self.ctx)
-        taxed = B.accessory_follows_row_rate(a, item.rate, self.ctx) if price else B.Taxed(ZERO, ZERO, item.rate)
+        if price:
+            if self.ctx_key is None:
+                self.ctx_key = self.ctx.key
+            taxed = self.b.memo(B.accessory_follows_row_rate, a, item.rate, self.ctx, self.ctx_key)
+        else:
+            taxed = B.Taxed(ZERO, ZERO, item.rate)
         if taxed is None:
             self.untaxed.append((a, promo))
             return

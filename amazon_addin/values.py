@@ -107,6 +107,13 @@ def excel_serial(value: float, date1904: bool = False) -> datetime:
 
 def parse_datetime(raw, zone: tzinfo, date1904: bool = False) -> datetime:
     """An aware datetime; naive values are in the seller's time zone (SPEC §7)."""
+    if type(raw) is str and len(raw) >= 10 and raw[4] == "-" and raw[0].isdigit():
+        try:  # Amazon's own ISO form, as the slow path below would read it: no space, zone name or day first
+            dt = datetime.fromisoformat(raw)
+        except ValueError:
+            pass
+        else:
+            return dt if dt.tzinfo is not None else dt.replace(tzinfo=zone)
     if isinstance(raw, datetime):
         dt = raw
     elif isinstance(raw, date):
@@ -154,8 +161,16 @@ class IdDamage(ValueError):
     """Excel turned an identifier into a float and its digits are lost."""
 
 
+_PLAIN_ID_RE = re.compile(r"[0-9A-DF-Za-df-z_-]+")  # no space, mark or exponent: nothing Excel could have done
+
+
+plain_identifier = _PLAIN_ID_RE.fullmatch
+
+
 def parse_identifier(raw) -> tuple[str, bool]:
     """(text, restored): restored is True when Excel's float was undone exactly (`40000000000011.0`)."""
+    if type(raw) is str and _PLAIN_ID_RE.fullmatch(raw):
+        return raw, False
     if isinstance(raw, float):
         if raw.is_integer() and abs(raw) < 1e15:
             return str(int(raw)), True

@@ -21,7 +21,7 @@ def money(x: Decimal) -> Decimal:
 
 def unit_price_ht(ht: Decimal, quantity: int) -> Decimal:
     """`prix_unitaire_ht`: the line's HT over its quantity, half-up to 4 decimals (SPEC §7)."""
-    return (ht / quantity).quantize(UNIT, rounding=ROUND_HALF_UP)
+    return (ht if quantity == 1 else ht / quantity).quantize(UNIT, rounding=ROUND_HALF_UP)
 
 
 @lru_cache(maxsize=1024)
@@ -47,7 +47,7 @@ def compact_vat_number(number: str) -> str:
 
 def tolerance(quantity: int) -> Decimal:
     """The snap and consistency tolerance of a line: 0.01 × max(1, quantity)."""
-    return CENT * max(1, quantity)
+    return CENT if quantity <= 1 else CENT * quantity
 
 
 @lru_cache(maxsize=65536)  # prices and taxes repeat across an export
@@ -79,7 +79,7 @@ def split_ttc(ttc: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
 
 def consistent(ht: Decimal, tva: Decimal, rate: Decimal, quantity: int) -> bool:
     """A stored line is consistent at its own rate: |TVA − HT × rate / 100| ≤ 0.01 × max(1, quantity)."""
-    return abs(tva - ht * rate / HUNDRED) <= tolerance(quantity)
+    return abs(tva - ht * rate / HUNDRED) <= (CENT if quantity <= 1 else CENT * quantity)  # tolerance(), inlined
 
 
 def fmt_rate(rate: Decimal) -> str:
