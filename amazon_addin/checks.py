@@ -363,13 +363,24 @@ class _Checker(RowChecks):
         for c in C.ORDER_LEVEL:
             if c not in self.raw:
                 continue
-            keys = self._compare_keys(c)
             raw = self.raw[c]
+            # The key compared is a function of the raw cell (and, for postcodes and phones, of the typed one):
+            # rows whose inputs are the very same need no key, and most rows of an order repeat its first.
+            typed = self.cols[c] if c in C.POSTCODES or c in C.PHONES else None
+            key_of = self._compare_key(c)
             for oid, g in multi:
                 first = g[0]
-                k0 = keys[first.index]
+                v0 = raw[first.index]
+                t0 = typed[first.index] if typed is not None else None
+                k0 = _UNSET
                 for r in g[1:]:
-                    if keys[r.index] != k0:
+                    v = raw[r.index]
+                    if v is v0 or (type(v) is type(v0) and v == v0):
+                        if typed is None or typed[r.index] == t0:
+                            continue
+                    if k0 is _UNSET:
+                        k0 = key_of(first.index)
+                    if key_of(r.index) != k0:
                         raw_first = values.as_text(raw[first.index])
                         # The suggestion is the first row's value as it should be: repaired (in Gestan's
                         # charset where it is written), zeros restored; none when it is wrong itself.
@@ -388,22 +399,27 @@ class _Checker(RowChecks):
                                  value=values.as_text(raw[r.index]), first=raw_first, first_row=first.number)
         return groups
 
-    def _compare_keys(self, c: str) -> list:
-        """Per row: the value compared across an order's rows (trimmed, collapsed, casefolded; dates as
+    def _compare_key(self, c: str):
+        """Row index → the value compared across an order's rows (trimmed, collapsed, casefolded; dates as
         instants; a cell already flagged for its characters compared as repaired)."""
+        raw, typed = self.raw[c], self.cols[c]
         if c in C.DATES:
-            typed = self.cols[c]
-            return [t if t is not None else _norm(values.as_text(r)) for t, r in zip(typed, self.raw[c])]
+            return lambda i: typed[i] if typed[i] is not None else _norm(values.as_text(raw[i]))
         if c in C.POSTCODES or c in C.PHONES:  # compared restored: "7100" and "07100" are one postcode
-            return [_norm(t if t is not None else values.as_text(r)) for t, r in zip(self.cols[c], self.raw[c])]
-        col = self.raw[c]
-        keyed = [_key(v) for v in col] if _mixed_numbers(self.t, col) else col
+            return lambda i: _norm(typed[i] if typed[i] is not None else values.as_text(raw[i]))
         charset = self.s.jeu_caracteres if c in _WRITTEN else None
-        cache = {k: _norm(values.as_text(k[1] if type(k) is tuple else k), charset) for k in set(keyed)}
-        return list(map(cache.__getitem__, keyed))
+        mixed = _mixed_numbers(self.t, raw)
+        cache: dict = {}
 
+        def key(i: int):
+            k = _key(raw[i]) if mixed else raw[i]
+            if k not in cache:
+                cache[k] = _norm(values.as_text(k[1] if type(k) is tuple else k), charset)
+            return cache[k]
+        return key
 
 _BLANK = object()
+_UNSET = object()
 _MONEY = frozenset(C.MONEY)
 _IDS = frozenset(C.IDS)
 _TAXES = frozenset({"item-tax", "shipping-tax", "gift-wrap-tax"})

@@ -13,6 +13,7 @@ import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def _read_text(data: bytes, quoting: bool) -> tuple[list[list], str]:
         # One object per distinct cell text: exports repeat themselves (dates, countries, names, amounts),
         # so 100k rows hold ~5% distinct strings; sharing them halves the memory and speeds hashing.
         same = {}.setdefault
-        rows = [[same(c, c) for c in line.split(delim)] for line in lines]
+        rows = [list(map(same, cells, cells)) for cells in map(str.split, lines, repeat(delim, len(lines)))]
         if delim == "\t" and '"' in text:
             # Amazon never quotes, but Excel's "tab-delimited text" does: undo only Excel's exact form,
             # on the lines that hold a quote at all.

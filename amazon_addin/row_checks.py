@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import repeat
 
 from . import booking as B
 from . import columns as C
@@ -32,21 +33,28 @@ class RowChecks:
         when_c = cols.get("purchase-date", none)
         days = {w: w.astimezone(s.zone).date() for w in set(when_c) if w is not None}
         undated = date.today()
+        row_rates = None  # each row's rates, worked out once for the three pairs (at C speed: map, lru_cache)
+        sanity = B.tax_sanity
         for ttc_c, tax_c, ht_c, per_qty in C.AMOUNT_PAIRS:
             if ttc_c not in cols:
                 continue
             prices, hts = cols[ttc_c], cols.get(ht_c, none) if ht_c else none
             taxes = cols.setdefault(tax_c, [None] * n)
+            if row_rates is None:
+                row_days = list(map(days.get, when_c, repeat(undated, n)))
+                row_rates = list(map(_sanity_rates, map(_or_blank, country_c), map(_or_blank, postcode_c),
+                                     row_days))
             for i, ttc in enumerate(prices):
                 if ttc is None:
                     continue
-                tax = B.tax_from_ht(ttc, taxes[i], hts[i])
-                taxes[i] = tax
-                if tax is None:
-                    continue
+                tax = taxes[i]
+                if tax is None:  # B.tax_from_ht
+                    if hts[i] is None:
+                        continue
+                    tax = taxes[i] = ttc - hts[i]
                 qty = qty_c[i] if per_qty and qty_c[i] else 1
-                rates = _sanity_rates(country_c[i] or "", postcode_c[i] or "", days.get(when_c[i], undated))
-                case = B.tax_sanity(ttc, tax, qty, rates)
+                rates = row_rates[i]
+                case = sanity(ttc, tax, qty, rates)
                 if case is not None:
                     fixed = V.split_ttc(ttc, rates[0])[1]
                     # What the cell should hold: the tax Amazon's own HT implies when it is sane, else the
@@ -166,6 +174,10 @@ class RowChecks:
                 out.add(oid)
                 self.add(F.InvoicedByAmazon, i, "is-amazon-invoiced", order=oid)
         return out
+
+
+def _or_blank(value):
+    return value or ""
 
 
 def _cells(row) -> tuple:
