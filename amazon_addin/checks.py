@@ -320,12 +320,16 @@ class _Checker(RowChecks):
             col = cols.get(name)
             if col is None:
                 continue
-            cache = {}
+            fixes = {}  # each distinct (country, value) restored once; rows walked only if one was
+            for country, value in set(zip(countries, col)):
+                if value:
+                    fixed = restore(country or "", value)
+                    if fixed:
+                        fixes[(country, value)] = fixed
+            if not fixes:
+                continue
             for i, (value, country) in enumerate(zip(col, countries)):
-                if not value:
-                    continue
-                key = (country, value)
-                fixed = cache[key] if key in cache else cache.setdefault(key, restore(country or "", value))
+                fixed = fixes.get((country, value)) if value else None
                 if fixed:
                     params = {"value": value, "fixed": fixed}
                     if cls is F.PostcodeRestored:

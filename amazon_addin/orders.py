@@ -146,15 +146,25 @@ def fingerprints(cols: dict, groups: dict[str, list[int]]) -> dict[str, str]:
     """Per order id: SHA-256 of its invoice-making cells, row order ignored (SPEC §7 "Integration": the journal
     keeps a fingerprint of each integrated order's lines). Columns absent or empty count alike, so a
     re-download with another column choice does not look like a change."""
-    texts = [_canon_column(cols.get(c)) for c in FINGERPRINT_COLUMNS]
-    n = max([len(t) for t in texts if t is not None] + [1 + i for indices in groups.values() for i in indices[-1:]]
-            + [0])
-    blank = [""] * n
-    row_text = list(map("\x1f".join, zip(*(blank if t is None else t for t in texts))))
+    if not groups:
+        return {}
+    # Only the rows asked for: Vérifier on a base asks for the orders already integrated, often none.
+    rows = sorted({i for indices in groups.values() for i in indices})
+
+    def picked(col):
+        if col is None:
+            return None
+        if not rows or len(col) > rows[-1]:
+            return list(map(col.__getitem__, rows))
+        return [col[i] if i < len(col) else None for i in rows]
+
+    texts = [_canon_column(picked(cols.get(c))) for c in FINGERPRINT_COLUMNS]
+    blank = [""] * len(rows)
+    row_text = dict(zip(rows, map("\x1f".join, zip(*(blank if t is None else t for t in texts)))))
     out = {}
     for oid, indices in groups.items():
-        rows = sorted([row_text[i] for i in indices])
-        out[oid] = hashlib.sha256("\x1e".join(rows).encode("utf-8")).hexdigest()
+        texts_of = sorted([row_text[i] for i in indices])
+        out[oid] = hashlib.sha256("\x1e".join(texts_of).encode("utf-8")).hexdigest()
     return out
 
 
