@@ -40,6 +40,9 @@ def as_text(raw) -> str:
     return str(raw)
 
 
+plain_amount = re.compile(r"\d{1,9}\.\d\d").fullmatch  # "12.34": parse_money gives Decimal(raw) itself
+
+
 def parse_money(raw) -> Decimal:
     """Decimal with `.` or `,`; spaces as thousands; both marks → the last is the decimal one."""
     if isinstance(raw, bool):
