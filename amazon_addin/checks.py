@@ -50,10 +50,15 @@ class RowValues(Mapping):
 
 
 class TypedRow:
-    __slots__ = ("index", "number", "v", "_bad")
+    __slots__ = ("index", "number", "_cols", "_bad")
 
-    def __init__(self, index: int, number: int, v: RowValues, bad: list):
-        self.index, self.number, self.v, self._bad = index, number, v, bad
+    def __init__(self, index: int, number: int, cols: dict, bad: list):
+        self.index, self.number, self._cols, self._bad = index, number, cols, bad
+
+    @property
+    def v(self) -> RowValues:
+        """The row's typed values (made when asked: few callers want them, 100k rows are made)."""
+        return RowValues(self._cols, self.index)
 
     @property
     def bad(self) -> bool:
@@ -165,8 +170,7 @@ class _Checker(RowChecks):
         self.cols: dict[str, list] = {}
         self.bad = [False] * n
         self.ignored = [False] * n  # exact repeats (W_LIGNE_DOUBLE): Intégrer leaves them out
-        self.rows = [TypedRow(i, number, RowValues(self.cols, i), self.bad)
-                     for i, number in enumerate(table.row_numbers)]
+        self.rows = [TypedRow(i, number, self.cols, self.bad) for i, number in enumerate(table.row_numbers)]
         self.raw = {name: table.column_values(name) for name in table.columns}
         self._sound_cache: dict[tuple[str, str], bool] = {}
         self._dates: dict[str, tuple] = {}  # date text → (value, problem), shared by the date columns
