@@ -215,6 +215,10 @@ class _Builder:
         self.shipping_cols = (C["shipping-price"], C["shipping-tax"], C["vat-exclusive-shipping-price"],
                               C["ship-promotion-discount"])
         self.memo = B.Memo()
+        self.header_cols = tuple(C[name] for name in (
+            "order-id", "purchase-date", "sales-channel", "currency", "buyer-name", "buyer-email", "buyer-phone-number",
+            "is-business-order", "buyer-company-name", "buyer-tax-registration-id", "purchase-order-number",
+            "delivery-instructions", "fulfillment-channel"))
         self._exchange: dict[tuple[str, date], exchange.Lookup] = {}
         self._zone = settings.zone
         self._by_issue = settings.date_facture == "achat"
@@ -230,29 +234,32 @@ class _Builder:
         return purchase.astimezone(self._zone).date()  # sale_date_is_shipment_date with no shipment date
 
     def header(self, rows: list) -> Order:
-        s, C = self.settings, self.C
+        s = self.settings
         i = rows[0].index
-        purchase: datetime = C["purchase-date"][i]
+        (oid_c, purchase_c, channel_c, currency_c, buyer_c, email_c, phone_c, b2b_c, company_c, vat_c, po_c,
+         instructions_c, fulfilment_c) = self.header_cols
+        purchase: datetime = purchase_c[i]
         sale_day = self.sale_day(purchase, rows)
         ship = _address(self.ship_cols, i)
         bill = _address(self.bill_cols, i)
-        buyer = C["buyer-name"][i] or ""
+        buyer = buyer_c[i] or ""
         if not (bill.line1 or bill.city or bill.postcode):
             # Billing falls back to shipping as a whole block (SPEC §7).
-            bill = replace(ship, name=bill.name or buyer or ship.name)
+            bill = Address(bill.name or buyer or ship.name, ship.line1, ship.line2, ship.postcode, ship.city,
+                           ship.region, ship.country, ship.phone, ship.source)
         else:
             bill.name = bill.name or buyer or ship.name
             bill.country = bill.country or ship.country
         return Order(
-            order_id=C["order-id"][i], channel=C["sales-channel"][i] or s.canal_defaut,
+            order_id=oid_c[i], channel=channel_c[i] or s.canal_defaut,
             rows=[r.number for r in rows], purchase=purchase, sale_date=sale_day,
             invoice_date=sale_day if self._by_issue else self.today,
-            currency=(C["currency"][i] or "").upper(), regime="", buyer_name=buyer,
-            buyer_email=C["buyer-email"][i] or "", buyer_phone=C["buyer-phone-number"][i] or "", shipping=ship,
-            billing=bill, b2b=bool(C["is-business-order"][i]), company=C["buyer-company-name"][i] or "",
-            vat_number=C["buyer-tax-registration-id"][i] or "", po_number=C["purchase-order-number"][i] or "",
-            instructions=C["delivery-instructions"][i] or "",
-            fba=self.fba or (C["fulfillment-channel"][i] or "").strip().upper() == "AFN")
+            currency=(currency_c[i] or "").upper(), regime="", buyer_name=buyer,
+            buyer_email=email_c[i] or "", buyer_phone=phone_c[i] or "", shipping=ship,
+            billing=bill, b2b=bool(b2b_c[i]), company=company_c[i] or "",
+            vat_number=vat_c[i] or "", po_number=po_c[i] or "",
+            instructions=instructions_c[i] or "",
+            fba=self.fba or (fulfilment_c[i] or "").strip().upper() == "AFN")
 
     def regime_of(self, order: Order, rows: list) -> Regime:
         C = self.C
