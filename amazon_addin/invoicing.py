@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from . import vat as V
 from .facts import GestanFacts, place_key
@@ -14,6 +15,7 @@ from .orders import Order
 from .regimes import FR, french_destination
 
 
+@lru_cache(maxsize=65536)  # a repeat customer's name, once per batch (its orders are keyed one by one)
 def name_key(name: str) -> str:
     """NFKD, accents removed, casefold, non-alphanumerics → space, tokens sorted."""
     decomposed = unicodedata.normalize("NFKD", name or "")
