@@ -419,14 +419,14 @@ def _lines_and_stock(run: _Run) -> None:
                "rang": [r for k in counts for r in range(1, k + 1)]}
     columns.update(zip(LINE_KEYS, zip(*map(_LINE_FIELDS, every))) if every else ((key, []) for key in LINE_KEYS))
     bulk.insert_columns(run.conn, run.s.lignes_facture, columns)
+    managed = {sku for sku, product in products.items() if product.gere_stock}
     code, day, quantity, facture, label = [], [], [], [], []
     for o, oid, facture_id in zip(orders, ids, invoice_ids):
         if not fba.moves_seller_stock(o.fba, stock_fba):
             continue
         text = None
         for line in o.lines:
-            product = products.get(line.product_code)
-            if line.kind == "item" and product is not None and product.gere_stock:
+            if line.kind == "item" and line.product_code in managed:
                 if text is None:
                     text = f"Facture {numbers[oid]} (Amazon {oid})"
                 code.append(line.product_code)
