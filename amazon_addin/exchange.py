@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import SettingsError
+from .vat import money
 
 EUR = "EUR"
 ONE = Decimal(1)
@@ -63,8 +64,6 @@ def rate_for(rates: RatesFile | None, currency: str, on: date) -> Lookup:
 
 
 def to_euros(amount: Decimal, rate: Decimal) -> Decimal:
-    from .vat import money
-
     return money(amount / rate)
 
 

@@ -10,14 +10,36 @@ any other statement. Rows may be dicts (`insert_dicts`) or tuples in a given col
 from __future__ import annotations
 
 import re
-from operator import itemgetter
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from operator import itemgetter
+from types import FunctionType
 
 from sqlalchemy import func, insert, select
 
 from .store import chunks
 
 _PYFORMAT = re.compile(r"%\((\w+)\)s")
+# Types whose equal values are the same value to any converter (unlike Decimal("1.0") and Decimal("1.00"),
+# 0.0 and -0.0, or True and 1 in one column); an aware datetime is left out below.
+_EXACT = frozenset({str, int, bool, date, datetime})
+
+
+def convert_column(process, col: list) -> list:
+    """`process` applied to every value of a column. A Python-level converter (SQLite's dates, booleans, a
+    mapping's converters) runs once per distinct value: a column holds few (dates, flags, one import instant);
+    a C-level one (Decimal to float) is faster called per value than memoised."""
+    if not isinstance(process, FunctionType) or len(col) < 16:
+        return list(map(process, col))
+    kinds = set(map(type, col))
+    kinds.discard(type(None))
+    if len(kinds) > 1 or not kinds <= _EXACT:
+        return list(map(process, col))
+    distinct = set(col)
+    if datetime in kinds and any(v is not None and v.tzinfo is not None for v in distinct):
+        return list(map(process, col))  # equal instants in two time zones are two values to write
+    memo = {v: process(v) for v in distinct}
+    return list(map(memo.__getitem__, col))
 
 
 class Insert:
@@ -58,7 +80,7 @@ class Insert:
                 col = list(map(fill, columns[source]))
             else:
                 col = columns[name] if name not in self.defaults else [self.defaults[name]] * n
-            converted.append(col if process is None else list(map(process, col)))
+            converted.append(col if process is None else convert_column(process, col))
         if self.named:
             return [dict(zip(self.names, row)) for row in zip(*converted)]
         return list(zip(*converted))
