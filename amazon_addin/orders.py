@@ -173,7 +173,10 @@ def _canon_column(col: list | None) -> list[str] | None:
     (True == 1 == Decimal(1) as dict keys)."""
     if col is None:
         return None
-    if len(set(map(type, col))) <= 1:
+    kinds = set(map(type, col))
+    if kinds == {str}:  # texts (ids above all, every one distinct): a memo would cost more than strip itself
+        return list(map(str.strip, col))
+    if len(kinds) <= 1:
         memo = {v: _canon(v) for v in set(col)}
         return list(map(memo.__getitem__, col))
     memo = {key: _canon(key[1]) for key in {(type(v), v) for v in col}}
