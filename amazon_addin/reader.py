@@ -251,14 +251,19 @@ def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None)
 
 
 @contextmanager
-def no_gc():
-    """Millions of fresh lists and strings, no cycles: the cyclic collector would only rescan them."""
+def no_gc(promote: bool = False):
+    """Millions of fresh lists and strings, no cycles: the cyclic collector would only rescan them. `promote`:
+    what was made meanwhile goes to the oldest generation when the collector comes back on (`freeze` then
+    `unfreeze`), so its next pass does not start by scanning all of it as young."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if promote:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
