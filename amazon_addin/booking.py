@@ -89,15 +89,17 @@ class Context:
 
     @property
     def key(self) -> tuple:
-        """What the rules read of the sale besides its amounts: a `Memo` key."""
+        """What the rules' results depend on besides the amounts and rate: a `Memo` key. The day is left out:
+        it only words some notes (the regime already holds the rates of its day)."""
         r = self.regime
-        return r.code, r.rates, r.rates_country, r.catalogue, r.why, self.day
+        return r.code, r.rates, r.rates_country, r.catalogue, r.why
 
 
 class Memo:
     """A rule is a function of one amount, a rate and the sale (`Context.key`): exports repeat their amounts
-    (shipping above all), so each distinct call is worked out once per export and its notes are given again,
-    on its own row, wherever the call recurs. Results are shared: no caller changes a `Taxed`."""
+    (shipping above all), so each distinct call is worked out once per export. A call that said something (a
+    note, worded with its row and day) is worked out again each time; the others are shared. Results are
+    shared: no caller changes a `Taxed`."""
 
     def __init__(self):
         self._seen: dict[tuple, tuple] = {}
@@ -105,16 +107,14 @@ class Memo:
     def __call__(self, rule, a: Amount, rate: Decimal, ctx: Context, ctx_key: tuple):
         key = (rule, a.ttc, a.tax, a.ht, a.qty, a.price_col, a.tax_col, rate, ctx_key)
         hit = self._seen.get(key)
-        if hit is None:
+        if hit is None or hit[1]:
             notes = ctx.notes
             mark = len(notes)
             result = rule(a, rate, ctx)
-            self._seen[key] = (result, notes[mark:])
+            if hit is None:
+                self._seen[key] = (result, len(notes) > mark)
             return result
-        result, notes = hit
-        for n in notes:
-            ctx.notes.append(Note(a.row, n.column, n.kind, dict(n.params), n.suggestion))
-        return result
+        return hit[0]
 
 
 # ------------------------------------------------------------------------------------ tax sanity

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from collections.abc import Mapping
+from itertools import compress
+from operator import is_not, ne
 from typing import Any
 
 from . import columns as C
@@ -383,43 +385,54 @@ class _Checker(RowChecks):
         multi = [(oid, g) for oid, g in groups.items() if len(g) > 1]
         if not multi:
             return groups
+        # Every later row of an order beside its order's first row, as parallel lists (one entry per pair).
+        pairs = [(oid, g, r) for oid, g in multi for r in g[1:]]
+        later = [r.index for _, _, r in pairs]
+        firsts = [g[0].index for _, g, _ in pairs]
         for c in C.ORDER_LEVEL:
             if c not in self.raw:
                 continue
             raw = self.raw[c]
             # The key compared is a function of the raw cell (and, for postcodes and phones, of the typed one):
-            # rows whose inputs are the very same need no key, and most rows of an order repeat its first.
+            # rows whose inputs are the very same need no key, and most rows of an order repeat its first. The
+            # reader shares one object per distinct text, so `is` finds those in C; only the others are looked at.
             typed = self.cols[c] if c in C.POSTCODES or c in C.PHONES else None
+            get = raw.__getitem__
+            maybe = set(compress(range(len(pairs)), map(is_not, map(get, later), map(get, firsts))))
+            if typed is not None:
+                get = typed.__getitem__
+                maybe.update(compress(range(len(pairs)), map(ne, map(get, later), map(get, firsts))))
+            if not maybe:
+                continue
             key_of = self._compare_key(c)
-            for oid, g in multi:
+            first_keys: dict[int, object] = {}  # an order's first row → its key, made once
+            for p in sorted(maybe):
+                oid, g, r = pairs[p]
                 first = g[0]
-                v0 = raw[first.index]
-                t0 = typed[first.index] if typed is not None else None
-                k0 = _UNSET
-                for r in g[1:]:
-                    v = raw[r.index]
-                    if v is v0 or (type(v) is type(v0) and v == v0):
-                        if typed is None or typed[r.index] == t0:
-                            continue
-                    if k0 is _UNSET:
-                        k0 = key_of(first.index)
-                    if key_of(r.index) != k0:
-                        raw_first = values.as_text(raw[first.index])
-                        # The suggestion is the first row's value as it should be: repaired (in Gestan's
-                        # charset where it is written), zeros restored; none when it is wrong itself.
-                        charset = self.s.jeu_caracteres if c in _WRITTEN else None
-                        first_issue = text.inspect(raw_first, charset) if raw_first else None
-                        fixed_first = first_issue.fixed if first_issue and first_issue.fixed else raw_first
-                        if c in C.POSTCODES or c in C.PHONES:  # zeros restored, which needs its country
-                            countries = self.cols.get("ship-country", [None] * len(self.rows))
-                            country = countries[first.index]
-                            # the same digits read otherwise under another country: no suggestion then
-                            same = country is not None and countries[r.index] == country
-                            fixed_first = (self.cols[c][first.index] or fixed_first) if same else None
-                        if raw_first and self.cols[c][first.index] is None:
-                            fixed_first = None
-                        self.add(F.OrderMismatch, r.index, c, fixed_first, order=oid,
-                                 value=values.as_text(raw[r.index]), first=raw_first, first_row=first.number)
+                v0, v = raw[first.index], raw[r.index]
+                if v is v0 or (type(v) is type(v0) and v == v0):
+                    if typed is None or typed[r.index] == typed[first.index]:
+                        continue
+                k0 = first_keys.get(first.index, _UNSET)
+                if k0 is _UNSET:
+                    k0 = first_keys[first.index] = key_of(first.index)
+                if key_of(r.index) != k0:
+                    raw_first = values.as_text(raw[first.index])
+                    # The suggestion is the first row's value as it should be: repaired (in Gestan's
+                    # charset where it is written), zeros restored; none when it is wrong itself.
+                    charset = self.s.jeu_caracteres if c in _WRITTEN else None
+                    first_issue = text.inspect(raw_first, charset) if raw_first else None
+                    fixed_first = first_issue.fixed if first_issue and first_issue.fixed else raw_first
+                    if c in C.POSTCODES or c in C.PHONES:  # zeros restored, which needs its country
+                        countries = self.cols.get("ship-country", [None] * len(self.rows))
+                        country = countries[first.index]
+                        # the same digits read otherwise under another country: no suggestion then
+                        same = country is not None and countries[r.index] == country
+                        fixed_first = (self.cols[c][first.index] or fixed_first) if same else None
+                    if raw_first and self.cols[c][first.index] is None:
+                        fixed_first = None
+                    self.add(F.OrderMismatch, r.index, c, fixed_first, order=oid,
+                             value=values.as_text(raw[r.index]), first=raw_first, first_row=first.number)
         return groups
 
     def _compare_key(self, c: str):

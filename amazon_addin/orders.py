@@ -151,9 +151,13 @@ def fingerprints(cols: dict, groups: dict[str, list[int]]) -> dict[str, str]:
     # Only the rows asked for: Vérifier on a base asks for the orders already integrated, often none.
     rows = sorted({i for indices in groups.values() for i in indices})
 
+    every = bool(rows) and len(rows) == rows[-1] + 1  # every row (Intégrer on a clean export): columns as they are
+
     def picked(col):
         if col is None:
             return None
+        if every and len(col) == len(rows):
+            return col
         if not rows or len(col) > rows[-1]:
             return list(map(col.__getitem__, rows))
         return [col[i] if i < len(col) else None for i in rows]
@@ -162,9 +166,12 @@ def fingerprints(cols: dict, groups: dict[str, list[int]]) -> dict[str, str]:
     blank = [""] * len(rows)
     row_text = dict(zip(rows, map("\x1f".join, zip(*(blank if t is None else t for t in texts)))))
     out = {}
+    sha256 = hashlib.sha256
     for oid, indices in groups.items():
-        texts_of = sorted([row_text[i] for i in indices])
-        out[oid] = hashlib.sha256("\x1e".join(texts_of).encode("utf-8")).hexdigest()
+        if len(indices) == 1:  # most orders: one row, nothing to sort or join
+            out[oid] = sha256(row_text[indices[0]].encode("utf-8")).hexdigest()
+        else:
+            out[oid] = sha256("\x1e".join(sorted([row_text[i] for i in indices])).encode("utf-8")).hexdigest()
     return out
 
 
@@ -218,6 +225,7 @@ class _Builder:
         self.shipping_cols = (C["shipping-price"], C["shipping-tax"], C["vat-exclusive-shipping-price"],
                               C["ship-promotion-discount"])
         self.memo = B.Memo()
+        self._items: dict[tuple, tuple] = {}  # an item's amounts and sale → its booked line values (`items`)
         self.header_cols = tuple(C[name] for name in (
             "order-id", "purchase-date", "sales-channel", "currency", "buyer-name", "buyer-email", "buyer-phone-number",
             "is-business-order", "buyer-company-name", "buyer-tax-registration-id", "purchase-order-number",
@@ -288,12 +296,13 @@ class _Builder:
         regime = self.regime_of(order, rows)
         order.vat, order.regime = regime, regime.code
         ctx = B.Context(regime, order.sale_date, self.notes)
+        ctx_key = ctx.key
         if regime.candidate_ic and regime.code != IC and regime.vies is not None:
             self.notes.append(Note(first, "buyer-tax-registration-id", F.ViesUnconfirmed, {
                 "number": order.vat_number, "detail": regime.vies.detail, "regime": regime.code}))
         self.exchange_rate(order, first)
-        items, extra = self.items(rows, order, ctx)
-        shipping = _Shipping(self, ctx)
+        items, extra = self.items(rows, ctx, ctx_key)
+        shipping = _Shipping(self, ctx, ctx_key)
         for r, item in zip(rows, items):
             shipping.add(r, item)
         shipped = shipping.lines(items)
@@ -339,7 +348,7 @@ class _Builder:
                 "case": found.problem, "currency": order.currency, "day": order.sale_date.strftime("%d/%m/%Y"),
                 "last": found.last.strftime("%d/%m/%Y") if found.last else ""}))
 
-    def items(self, rows: list, order: Order, ctx: B.Context) -> tuple[list[Line], list[Line]]:
+    def items(self, rows: list, ctx: B.Context, ctx_key: tuple) -> tuple[list[Line], list[Line]]:
         """The item lines, one per row, and the gift-wrap then promotion lines (most orders have none)."""
         s, C = self.settings, self.C
         items, gifts, promos = [], [], []
@@ -347,16 +356,29 @@ class _Builder:
         tax_c, ht_c = C["item-tax"], C["vat-exclusive-item-price"]
         gift_c, gift_tax_c, promo_c = C["gift-wrap-price"], C["gift-wrap-tax"], C["item-promotion-discount"]
         product_rate, default_rate, item_taxed = self.product_rate, s.taux_tva_defaut, B.item_taxed
+        seen, notes = self._items, self.notes
         for r in rows:
             j, number = r.index, r.number
             qty, ttc, sku = qty_c[j], ttc_c[j], sku_c[j]
-            a = Amount(number, ttc, tax_c[j], ht_c[j], qty, "item-price", "item-tax")
-            t = item_taxed(a, ctx, product_rate(sku), default_rate)
-            items.append(Line("item", sku, name_c[j], qty, V.unit_price_ht(t.ht, qty), t.ht, t.tva, t.ht + t.tva,
-                              t.rate, number, t.derived))
+            catalogue = product_rate(sku)
+            # As `B.Memo`: one working-out per distinct item amount and sale, again for a call that said something.
+            key = (ttc, tax_c[j], ht_c[j], qty, catalogue, ctx_key)
+            hit = seen.get(key)
+            if hit is None or hit[1]:
+                mark = len(notes)
+                t = item_taxed(Amount(number, ttc, key[1], key[2], qty, "item-price", "item-tax"), ctx, catalogue,
+                               default_rate)
+                booked = (V.unit_price_ht(t.ht, qty), t.ht, t.tva, t.ht + t.tva, t.rate)
+                if hit is None:
+                    seen[key] = hit = (booked, len(notes) > mark, t.derived)
+                derived = t.derived
+            else:
+                booked, _, derived = hit
+            unit, ht, tva, line_ttc, rate = booked
+            items.append(Line("item", sku, name_c[j], qty, unit, ht, tva, line_ttc, rate, number, derived))
             if gift_c[j]:
                 g = B.gift_wrap_follows_row_rate(Amount(number, gift_c[j], gift_tax_c[j], None, 1, "gift-wrap-price",
-                                                        "gift-wrap-tax"), t.rate, ctx)
+                                                        "gift-wrap-tax"), rate, ctx)
                 gifts.append(Line("gift", s.produit_emballage, "Emballage cadeau", 1, V.unit_price_ht(g.ht, 1), g.ht,
                                   g.tva, g.ht + g.tva, g.rate, number, g.derived))
             promo = promo_c[j]
@@ -364,20 +386,19 @@ class _Builder:
                 promo = abs(promo)
                 B.promotion_not_larger(promo, ttc, f"l'article {sku}",
                                        Amount(number, promo, None, None, 1, "item-promotion-discount", ""), ctx)
-                promos.append(B.promotion_line("promo", s.produit_remise, f"Remise {sku}", promo, t.rate, number))
+                promos.append(B.promotion_line("promo", s.produit_remise, f"Remise {sku}", promo, rate, number))
         return items, gifts + promos
 
 
 class _Shipping:
     """The shipping of one order: each row's at its item's rate, then one line per rate (SPEC §7)."""
 
-    def __init__(self, builder: _Builder, ctx: B.Context):
-        self.b, self.ctx = builder, ctx
+    def __init__(self, builder: _Builder, ctx: B.Context, ctx_key: tuple):
+        self.b, self.ctx, self.ctx_key = builder, ctx, ctx_key
         self.price_c, self.tax_c, self.ht_c, self.promo_c = builder.shipping_cols
         self.by_rate: dict[Decimal, list] = {}  # rate → [ht, tva, ttc, first Amount, derived]
         self.promo_by_rate: dict[Decimal, list] = {}  # rate → [promo TTC, first row]
         self.untaxed: list[tuple[Amount, Decimal]] = []  # (row's shipping, its promotion) with no tax from Amazon
-        self.ctx_key = None
 
     def add(self, r, item: Line) -> None:
         j = r.index
@@ -390,8 +411,6 @@ class _Shipping:
             B.promotion_not_larger(promo, price, "les frais de port de la ligne",
                                    Amount(r.number, promo, None, None, 1, "ship-promotion-discount", ""), self.ctx)
         if price:
-            if self.ctx_key is None:
-                self.ctx_key = self.ctx.key
             taxed = self.b.memo(B.accessory_follows_row_rate, a, item.rate, self.ctx, self.ctx_key)
         else:
             taxed = B.Taxed(ZERO, ZERO, item.rate)

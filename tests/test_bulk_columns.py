@@ -8,7 +8,7 @@ from amazon_addin.checks import verify_table
 from amazon_addin.gestan import Schema, make_engine
 from amazon_addin.gestan import bulk
 from amazon_addin.gestan.admin import init_db
-from amazon_addin.gestan.integrate import _invoice_columns, _invoice_row
+from amazon_addin.gestan.integrate import _invoice_columns, _invoice_row, _LineColumns
 from amazon_addin.reader import read_table
 from amazon_addin.settings import Settings
 from exportgen import row, write_txt
@@ -58,6 +58,19 @@ def test_invoice_columns_are_the_invoice_rows(tmp_path, vies_server, rates_file)
     # The branches were taken: a VIES answer, a foreign currency, a fallback bill country, a blank line 2.
     assert any(columns["vies_reference"]) and "GBP" in columns["devise"] and None in columns["livraison_adresse2"]
     assert columns["facturation_pays"][-1] == columns["livraison_pays"][-1] == "FR"
+
+
+def test_line_columns_give_each_orders_lines_and_totals(tmp_path, vies_server, rates_file):
+    orders = varied_orders(tmp_path, vies_server, rates_file)
+    assert max(len(o.lines) for o in orders) >= 3 and any(l.ttc < 0 for o in orders for l in o.lines)
+    lines = _LineColumns(orders)
+    assert lines.columns["montant_ht"] == [l.ht for o in orders for l in o.lines]
+    assert lines.columns["kind"] == [l.kind for o in orders for l in o.lines]
+    assert lines.per_order(range(len(orders))) == [k for k, o in enumerate(orders) for _ in o.lines]
+    # Running-sum differences are exact: the very totals of the orders, cent for cent.
+    assert lines.per_order_sums(lines.columns["montant_ht"]) == [o.total_ht for o in orders]
+    assert lines.per_order_sums(lines.columns["montant_tva"]) == [o.total_tva for o in orders]
+    assert lines.per_order_sums(lines.columns["montant_ttc"]) == [o.total_ttc for o in orders]
 
 
 def test_written_by_columns_as_by_dicts_in_a_real_sqlite_file(tmp_path, vies_server, rates_file):

@@ -6,7 +6,8 @@ import getpass
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from operator import attrgetter
+from itertools import accumulate, chain, compress, repeat
+from operator import attrgetter, neg, sub
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, text, update
@@ -170,6 +171,7 @@ class _Run:
     numbers: dict = field(default_factory=dict)  # order id → invoice number
     invoice_ids: dict = field(default_factory=dict)  # invoice number → id
     sold: dict = field(default_factory=dict)  # product code → [quantity, {order id: None}] (ordered, no repeats)
+    lines: "_LineColumns | None" = None  # every line as columns, made by `_invoices`
 
 
 def _write(conn, schema: Schema, settings, verification: Verification, facts, file_name: str, sha256: str,
@@ -299,23 +301,24 @@ _ORDER_FIELDS = attrgetter("invoice_date", "channel", "order_id", "currency", "i
 _ADDRESS_FIELDS = attrgetter("name", "line1", "line2", "postcode", "city", "region", "country", "phone")
 
 
-def _invoice_columns(orders: list, numbers: list, client_ids: list) -> dict[str, list]:
+def _invoice_columns(orders: list, numbers: list, client_ids: list, lines: "_LineColumns | None" = None) -> dict[
+        str, list]:
     """The invoices of `_invoice_row`, built a whole column at a time ({key: values}, one value per order)
-    rather than as a 38-key dict per order; the totals summed once per order."""
+    rather than as a 38-key dict per order; the totals summed once per order from the line columns."""
     def or_none(values) -> list:
         return [v or None for v in values]
 
     (day, channel, order_id, currency, instructions, b2b, po_number, rate, sale_date, fba_, regime, mention,
-     vat_number, taxe_marketplace, vies, ship, bill, lines) = zip(*map(_ORDER_FIELDS, orders))
+     vat_number, taxe_marketplace, vies, ship, bill, _) = zip(*map(_ORDER_FIELDS, orders))
     s_name, s_line1, s_line2, s_postcode, s_city, s_region, s_country, s_phone = zip(*map(_ADDRESS_FIELDS, ship))
     b_name, b_line1, b_line2, b_postcode, b_city, _, b_country, _ = zip(*map(_ADDRESS_FIELDS, bill))
-    ht, tva, ttc, ht_eur, tva_eur, ttc_eur = [], [], [], [], [], []
-    to_euros, line_ht, line_tva, line_ttc = exchange.to_euros, attrgetter("ht"), attrgetter("tva"), attrgetter("ttc")
-    for each, r in zip(lines, rate):  # as Order.total_ht/_tva/_ttc and Order.euros, each sum once
-        h, t = sum(map(line_ht, each), ZERO), sum(map(line_tva, each), ZERO)
-        ht.append(h)
-        tva.append(t)
-        ttc.append(sum(map(line_ttc, each), ZERO))
+    lines = lines if lines is not None else _LineColumns(orders)
+    # As Order.total_ht/_tva/_ttc: each order's lines summed, here as differences of running sums (exact in
+    # Decimal: 28 digits hold any export's grand total to the cent).
+    ht, tva, ttc = (lines.per_order_sums(lines.columns[key]) for key in ("montant_ht", "montant_tva", "montant_ttc"))
+    ht_eur, tva_eur, ttc_eur = [], [], []
+    to_euros = exchange.to_euros
+    for h, t, r in zip(ht, tva, rate):  # as Order.euros
         if r is None:
             ht_eur.append(None)
             tva_eur.append(None)
@@ -342,6 +345,28 @@ def _invoice_columns(orders: list, numbers: list, client_ids: list) -> dict[str,
         "vies_reference": [v.reference if v else None for v in vies]}
 
 
+class _LineColumns:
+    """Every invoice line of the run, in invoice then line order, as columns (lignes_facture's keys, plus
+    `kind`), with how many lines each order has: made once, read by the invoices' totals, the lines and the
+    stock movements."""
+
+    def __init__(self, orders: list):
+        per_order = list(map(attrgetter("lines"), orders))
+        self.counts = list(map(len, per_order))
+        every = list(chain.from_iterable(per_order))
+        values = zip(*map(_LINE_FIELDS, every)) if every else ([] for _ in _LINE_KEYS_KIND)
+        self.columns = dict(zip(_LINE_KEYS_KIND, map(list, values)))
+        self.ends = list(accumulate(self.counts))  # one past each order's last line
+
+    def per_order(self, values: list) -> list:
+        """One value per order, repeated for each of its lines."""
+        return list(chain.from_iterable(map(repeat, values, self.counts)))
+
+    def per_order_sums(self, col: list) -> list:
+        running = list(accumulate(col, initial=ZERO))
+        return list(map(sub, map(running.__getitem__, self.ends), map(running.__getitem__, [0, *self.ends[:-1]])))
+
+
 def _invoices(run: _Run) -> None:
     if run.s.base_numbering:
         return _invoices_numbered_by_base(run)
@@ -349,7 +374,8 @@ def _invoices(run: _Run) -> None:
     ids = list(map(attrgetter("order_id"), run.orders))
     numbers = list(map(run.numbers.__getitem__, ids))
     client_ids = list(map(run.customer_ids.__getitem__, map(run.keys.__getitem__, ids)))
-    columns = _invoice_columns(run.orders, numbers, client_ids)
+    run.lines = _LineColumns(run.orders)
+    columns = _invoice_columns(run.orders, numbers, client_ids, run.lines)
     before = bulk.last_id(run.conn, f.c.id)
     bulk.insert_columns(run.conn, f, columns)
     run.invoice_ids = bulk.ids_since(run.conn, f.c.id, f.c.numero, numbers, before)
@@ -358,7 +384,8 @@ def _invoices(run: _Run) -> None:
 # lignes_facture's columns taken from each invoice line (besides facture_id and rang), in one pass per line.
 LINE_KEYS = ("produit_code", "libelle", "quantite", "prix_unitaire_ht", "montant_ht", "montant_tva", "montant_ttc",
              "taux_tva")
-_LINE_FIELDS = attrgetter("product_code", "label", "quantity", "unit_ht", "ht", "tva", "ttc", "rate")
+_LINE_KEYS_KIND = (*LINE_KEYS, "kind")
+_LINE_FIELDS = attrgetter("product_code", "label", "quantity", "unit_ht", "ht", "tva", "ttc", "rate", "kind")
 
 
 def _invoices_numbered_by_base(run: _Run) -> None:
@@ -394,36 +421,33 @@ def _lines_and_stock(run: _Run) -> None:
     """Every line; for stock-managed products one outgoing movement per line, then one atomic decrement per
     product (negative stock is allowed). Both tables are built column by column."""
     orders, numbers, products, stock_fba = run.orders, run.numbers, run.facts.products, run.settings.stock_fba
+    lines = run.lines if run.lines is not None else _LineColumns(orders)
     ids = list(map(attrgetter("order_id"), orders))
     invoice_ids = list(map(run.invoice_ids.__getitem__, map(numbers.__getitem__, ids)))
-    every = [line for o in orders for line in o.lines]
-    counts = list(map(len, map(attrgetter("lines"), orders)))
-    columns = {"facture_id": [fid for fid, k in zip(invoice_ids, counts) for _ in range(k)],
-               "rang": [r for k in counts for r in range(1, k + 1)]}
-    columns.update(zip(LINE_KEYS, zip(*map(_LINE_FIELDS, every))) if every else ((key, []) for key in LINE_KEYS))
+    cols = lines.columns
+    columns = {"facture_id": lines.per_order(invoice_ids),
+               "rang": list(chain.from_iterable(map(range, repeat(1), map((1).__add__, lines.counts))))}
+    columns.update((key, cols[key]) for key in LINE_KEYS)
     bulk.insert_columns(run.conn, run.s.lignes_facture, columns)
     managed = {sku for sku, product in products.items() if product.gere_stock}
-    code, day, quantity, facture, label = [], [], [], [], []
-    for o, oid, facture_id in zip(orders, ids, invoice_ids):
-        if not fba.moves_seller_stock(o.fba, stock_fba):
-            continue
-        text = None
-        for line in o.lines:
-            if line.kind == "item" and line.product_code in managed:
-                if text is None:
-                    text = f"Facture {numbers[oid]} (Amazon {oid})"
-                code.append(line.product_code)
-                day.append(o.invoice_date)
-                quantity.append(-line.quantity)
-                facture.append(facture_id)
-                label.append(text)
-                entry = run.sold.setdefault(line.product_code, [0, {}])
-                entry[0] += line.quantity
-                entry[1][oid] = None  # a dict, not a list: `in` on a growing list was quadratic
+    moves = lines.per_order([fba.moves_seller_stock(o.fba, stock_fba) for o in orders])
+    order_of = lines.per_order(range(len(orders)))
+    moved = [m and k == "item" and c in managed for m, k, c in zip(moves, cols["kind"], cols["produit_code"])]
+    code = list(compress(cols["produit_code"], moved))
     if code:
-        bulk.insert_columns(run.conn, run.s.mouvements_stock, {"produit_code": code, "date": day,
-                                                               "quantite": quantity, "facture_id": facture,
-                                                               "libelle": label})
+        which = list(compress(order_of, moved))  # each movement's order, by position in `orders`
+        quantity = list(compress(cols["quantite"], moved))
+        texts = {k: f"Facture {numbers[ids[k]]} (Amazon {ids[k]})" for k in dict.fromkeys(which)}
+        days = list(map(attrgetter("invoice_date"), orders))
+        bulk.insert_columns(run.conn, run.s.mouvements_stock, {
+            "produit_code": code, "date": list(map(days.__getitem__, which)), "quantite": list(map(neg, quantity)),
+            "facture_id": list(map(invoice_ids.__getitem__, which)), "libelle": list(map(texts.__getitem__, which))})
+        for sku, qty, k in zip(code, quantity, which):
+            entry = run.sold.get(sku)
+            if entry is None:
+                entry = run.sold[sku] = [0, {}]
+            entry[0] += qty
+            entry[1][ids[k]] = None  # a dict, not a list: `in` on a growing list was quadratic
         p = run.s.produits
         decrement = update(p).where(p.c.code == bindparam("b_code")).values(stock=p.c.stock - bindparam("b_qty"))
         run.conn.execute(decrement, [{"b_code": sku, "b_qty": qty} for sku, (qty, _) in run.sold.items()])
