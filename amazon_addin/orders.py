@@ -225,7 +225,6 @@ class _Builder:
         self.shipping_cols = (C["shipping-price"], C["shipping-tax"], C["vat-exclusive-shipping-price"],
                               C["ship-promotion-discount"])
         self.memo = B.Memo()
-        self._items: dict[tuple, tuple] = {}  # an item's amounts and sale → its booked line values (`items`)
         self.header_cols = tuple(C[name] for name in (
             "order-id", "purchase-date", "sales-channel", "currency", "buyer-name", "buyer-email", "buyer-phone-number",
             "is-business-order", "buyer-company-name", "buyer-tax-registration-id", "purchase-order-number",
@@ -296,13 +295,12 @@ class _Builder:
         regime = self.regime_of(order, rows)
         order.vat, order.regime = regime, regime.code
         ctx = B.Context(regime, order.sale_date, self.notes)
-        ctx_key = ctx.key
         if regime.candidate_ic and regime.code != IC and regime.vies is not None:
             self.notes.append(Note(first, "buyer-tax-registration-id", F.ViesUnconfirmed, {
                 "number": order.vat_number, "detail": regime.vies.detail, "regime": regime.code}))
         self.exchange_rate(order, first)
-        items, extra = self.items(rows, ctx, ctx_key)
-        shipping = _Shipping(self, ctx, ctx_key)
+        items, extra = self.items(rows, ctx)
+        shipping = _Shipping(self, ctx)
         for r, item in zip(rows, items):
             shipping.add(r, item)
         shipped = shipping.lines(items)
@@ -348,7 +346,7 @@ class _Builder:
                 "case": found.problem, "currency": order.currency, "day": order.sale_date.strftime("%d/%m/%Y"),
                 "last": found.last.strftime("%d/%m/%Y") if found.last else ""}))
 
-    def items(self, rows: list, ctx: B.Context, ctx_key: tuple) -> tuple[list[Line], list[Line]]:
+    def items(self, rows: list, ctx: B.Context) -> tuple[list[Line], list[Line]]:
         """The item lines, one per row, and the gift-wrap then promotion lines (most orders have none)."""
         s, C = self.settings, self.C
         items, gifts, promos = [], [], []
@@ -356,29 +354,16 @@ class _Builder:
         tax_c, ht_c = C["item-tax"], C["vat-exclusive-item-price"]
         gift_c, gift_tax_c, promo_c = C["gift-wrap-price"], C["gift-wrap-tax"], C["item-promotion-discount"]
         product_rate, default_rate, item_taxed = self.product_rate, s.taux_tva_defaut, B.item_taxed
-        seen, notes = self._items, self.notes
         for r in rows:
             j, number = r.index, r.number
             qty, ttc, sku = qty_c[j], ttc_c[j], sku_c[j]
-            catalogue = product_rate(sku)
-            # As `B.Memo`: one working-out per distinct item amount and sale, again for a call that said something.
-            key = (ttc, tax_c[j], ht_c[j], qty, catalogue, ctx_key)
-            hit = seen.get(key)
-            if hit is None or hit[1]:
-                mark = len(notes)
-                t = item_taxed(Amount(number, ttc, key[1], key[2], qty, "item-price", "item-tax"), ctx, catalogue,
-                               default_rate)
-                booked = (V.unit_price_ht(t.ht, qty), t.ht, t.tva, t.ht + t.tva, t.rate)
-                if hit is None:
-                    seen[key] = hit = (booked, len(notes) > mark, t.derived)
-                derived = t.derived
-            else:
-                booked, _, derived = hit
-            unit, ht, tva, line_ttc, rate = booked
-            items.append(Line("item", sku, name_c[j], qty, unit, ht, tva, line_ttc, rate, number, derived))
+            a = Amount(number, ttc, tax_c[j], ht_c[j], qty, "item-price", "item-tax")
+            t = item_taxed(a, ctx, product_rate(sku), default_rate)
+            items.append(Line("item", sku, name_c[j], qty, V.unit_price_ht(t.ht, qty), t.ht, t.tva, t.ht + t.tva,
+                              t.rate, number, t.derived))
             if gift_c[j]:
                 g = B.gift_wrap_follows_row_rate(Amount(number, gift_c[j], gift_tax_c[j], None, 1, "gift-wrap-price",
-                                                        "gift-wrap-tax"), rate, ctx)
+                                                        "gift-wrap-tax"), t.rate, ctx)
                 gifts.append(Line("gift", s.produit_emballage, "Emballage cadeau", 1, V.unit_price_ht(g.ht, 1), g.ht,
                                   g.tva, g.ht + g.tva, g.rate, number, g.derived))
             promo = promo_c[j]
@@ -386,19 +371,20 @@ class _Builder:
                 promo = abs(promo)
                 B.promotion_not_larger(promo, ttc, f"l'article {sku}",
                                        Amount(number, promo, None, None, 1, "item-promotion-discount", ""), ctx)
-                promos.append(B.promotion_line("promo", s.produit_remise, f"Remise {sku}", promo, rate, number))
+                promos.append(B.promotion_line("promo", s.produit_remise, f"Remise {sku}", promo, t.rate, number))
         return items, gifts + promos
 
 
 class _Shipping:
     """The shipping of one order: each row's at its item's rate, then one line per rate (SPEC §7)."""
 
-    def __init__(self, builder: _Builder, ctx: B.Context, ctx_key: tuple):
-        self.b, self.ctx, self.ctx_key = builder, ctx, ctx_key
+    def __init__(self, builder: _Builder, ctx: B.Context):
+        self.b, self.ctx = builder, ctx
         self.price_c, self.tax_c, self.ht_c, self.promo_c = builder.shipping_cols
         self.by_rate: dict[Decimal, list] = {}  # rate → [ht, tva, ttc, first Amount, derived]
         self.promo_by_rate: dict[Decimal, list] = {}  # rate → [promo TTC, first row]
         self.untaxed: list[tuple[Amount, Decimal]] = []  # (row's shipping, its promotion) with no tax from Amazon
+        self.ctx_key = None
 
     def add(self, r, item: Line) -> None:
         j = r.index
@@ -411,6 +397,8 @@ class _Shipping:
             B.promotion_not_larger(promo, price, "les frais de port de la ligne",
                                    Amount(r.number, promo, None, None, 1, "ship-promotion-discount", ""), self.ctx)
         if price:
+            if self.ctx_key is None:
+                self.ctx_key = self.ctx.key
             taxed = self.b.memo(B.accessory_follows_row_rate, a, item.rate, self.ctx, self.ctx_key)
         else:
             taxed = B.Taxed(ZERO, ZERO, item.rate)

@@ -19,6 +19,8 @@ from . import vat as V
 from . import vat_rates
 
 _NO_RATE = (Decimal(0),)
+# tax × (100 + L) ≤ TTC × L ⇔ tax ≤ L % of (TTC − tax): a pair `B.tax_sanity` passes whatever the rates
+_D30, _D130 = B.SANE_RATE_LIMIT, 100 + B.SANE_RATE_LIMIT
 
 
 class RowChecks:
@@ -52,6 +54,8 @@ class RowChecks:
                     if hts[i] is None:
                         continue
                     tax = taxes[i] = ttc - hts[i]
+                if tax >= 0 and tax * _D130 <= ttc * _D30:
+                    continue  # not negative, below its TTC, an implied rate ≤ 30 %: nearly every pair
                 qty = qty_c[i] if per_qty and qty_c[i] else 1
                 rates = row_rates[i]
                 case = sanity(ttc, tax, qty, rates)

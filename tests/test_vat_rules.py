@@ -570,3 +570,27 @@ def test_vies_that_never_answers_costs_one_bounded_wait_per_run(tmp_path):
         listener.close()
         for conn in accepted:
             conn.close()
+
+
+def test_tax_sanity_shortcut_never_passes_a_pair_the_rule_refuses():
+    """Vérifier skips `booking.tax_sanity` for a pair with tax × 130 ≤ TTC × 30: such a pair must be one the
+    rule passes, whatever the destination's rates (checked over every cent pair of a grid and edge cases)."""
+    from hypothesis import given, settings as hsettings, strategies as st
+
+    from amazon_addin.booking import tax_sanity
+    from amazon_addin.row_checks import _D130, _D30
+
+    cents = st.integers(min_value=-200_000, max_value=200_000).map(lambda c: D(c) / 100)
+    rates = st.sampled_from([(D(0),), (D(20), D(10), D("5.5")), (D(27),), (D(21), D(12), D(6))])
+
+    @hsettings(max_examples=3000, deadline=None)
+    @given(ttc=cents, tax=cents, qty=st.integers(1, 5), legal=rates)
+    def check(ttc, tax, qty, legal):
+        if tax >= 0 and tax * _D130 <= ttc * _D30:
+            assert tax_sanity(ttc, tax, qty, legal) is None
+
+    check()
+    # The bound itself: 30 % exactly passes, a cent more on the tax is checked by the rule (and refused).
+    assert D("3.00") * _D130 <= D("13.00") * _D30 and tax_sanity(D("13.00"), D("3.00"), 1, (D(20),)) is None
+    assert not D("3.01") * _D130 <= D("13.01") * _D30 and tax_sanity(D("13.01"), D("3.01"), 1, (D(20),)) == "too_high"
+    assert tax_sanity(D("0.00"), D("0.00"), 1, (D(20),)) is None and D(0) * _D130 <= D(0) * _D30
