@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
 
+from . import columns as C
 from . import findings as F
 from . import targets
 
@@ -107,11 +110,18 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
         out.append(cls(row=rows[index].number, column=column, cell=t.cell(index, column), suggestion=suggestion,
                        params=params, col_index=t.columns.get(column, -1), also=also))
 
-    def others(cells, first):
+    def others(rows_by_column: dict, first):
         """The cells a once-per-value finding covers besides its first (SPEC §7: every one coloured in Excel)."""
-        # Sorted as (row, column) before any address is made: 100k rows of new products make 100k addresses.
-        ordered = sorted({(r, c) for r, c in cells if r in index_of}, key=lambda rc: (rc[0], t.columns.get(rc[1], -1)))
-        return tuple(a for a in (t.cell(index_of[r], c) for r, c in ordered) if a != first)
+        # Sorted as (row, column index) pairs of ints before any address is made: 100k rows of new products
+        # make 100k addresses.
+        ordered = []
+        for column, numbers in rows_by_column.items():
+            idx = t.columns.get(column)
+            if idx is not None:
+                ordered += zip(index_of.keys() & numbers, repeat(idx))
+        ordered.sort()
+        letter = {idx: C.letter(idx) for idx in set(map(itemgetter(1), ordered))}
+        return tuple(a for a in (f"{letter[idx]}{r}" for r, idx in ordered) if a != first)
 
     skipped_rows: set[int] = set()
     integrated = {oid: ix for oid, ix in verification.groups.items() if oid in facts.integrated}
@@ -134,7 +144,7 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
         made = plan(new_orders, facts, settings)
         for p in made.products.values():
             i = index_of[p.row]
-            add(F.NewProduct, i, "sku", also=others([(r, "sku") for r in p.rows], t.cell(i, "sku")), sku=p.code,
+            add(F.NewProduct, i, "sku", also=others({"sku": p.rows}, t.cell(i, "sku")), sku=p.code,
                 family=p.famille, rate=_pct(p.taux_tva), price=format(p.prix_ttc, "f").replace(".", ","),
                 count=p.count)
         for place in made.places.values():

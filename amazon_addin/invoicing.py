@@ -59,7 +59,7 @@ class NewPlace:
     row: int  # sheet row of its first order
     column: str  # "ship-city" or "bill-city", the cell that names it first
     count: int = 0  # rows of the batch that share it
-    cells: list = field(default_factory=list)  # (sheet row, column) of every cell that names it, first included
+    cells: dict = field(default_factory=dict)  # column → sheet rows of every cell that names it, first included
 
     def to_row(self) -> dict:
         return {"pays": self.pays, "code_postal": self.code_postal, "ville": self.ville}
@@ -95,6 +95,7 @@ def plan(orders: list[Order], facts: GestanFacts, settings) -> Plan:
     postal codes (each delivery or billing place of a new order not in the table, once) (SPEC §7)."""
     out = Plan()
     pending: dict[str, list] = {}  # sku → [first line, its order, French-taxable line found]
+    keys: dict[tuple, tuple | bool] = {}  # (country, postcode, city) as written → its new place's key, or False
     for o in orders:
         for line in o.lines:
             if line.kind != "item" or line.product_code in facts.products:
@@ -106,14 +107,20 @@ def plan(orders: list[Order], facts: GestanFacts, settings) -> Plan:
                 entry[2] = (line, o)
         seen = set()
         for a in (o.shipping, o.billing):
-            key = place_key(a.country, a.postcode, a.city)
-            if not (a.country and a.postcode and a.city) or key in facts.postal or key in seen:
+            raw = (a.country, a.postcode, a.city)
+            key = keys.get(raw)
+            if key is None:  # each address as written looked up once: customers and their towns repeat
+                key = place_key(*raw) if a.country and a.postcode and a.city else False
+                key = keys[raw] = key if key and key not in facts.postal else False
+            if not key or key in seen:
                 continue
             seen.add(key)
-            place = out.places.setdefault(key, NewPlace(a.country.upper(), a.postcode.strip(), a.city.strip(),
-                                                        o.rows[0], f"{a.source}-city"))
+            place = out.places.get(key)
+            if place is None:
+                place = out.places[key] = NewPlace(a.country.upper(), a.postcode.strip(), a.city.strip(), o.rows[0],
+                                                   f"{a.source}-city")
             place.count += len(o.rows)
-            place.cells += [(number, f"{a.source}-city") for number in o.rows]
+            place.cells.setdefault(f"{a.source}-city", []).extend(o.rows)
     for code, (first, order, french, count, rows) in pending.items():
         line, o = french if french is not None else (first, order)
         rate, price = new_product_price(o, line, settings.taux_tva_defaut)
