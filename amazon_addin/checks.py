@@ -501,8 +501,12 @@ def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vi
     invoiced = ch.amazon_invoiced()
     groups = ch.orders()
     missing = any(f.code == F.MissingColumn.code for f in ch.findings)
-    buildable = [] if missing else [g for oid, g in groups.items()
-                                    if oid not in invoiced and not any(r.bad for r in g)]
+    if missing:
+        buildable = []
+    elif not invoiced and not any(ch.bad):  # a clean sheet: every order is built
+        buildable = list(groups.values())
+    else:
+        buildable = [g for oid, g in groups.items() if oid not in invoiced and not any(r.bad for r in g)]
     orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None,
                                  ch.cols, len(ch.rows), today=today, confirm=vies.check if vies else None, rates=rates,
                                  fba=fba_report)
@@ -513,8 +517,9 @@ def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vi
 
         reissue_credited(orders, facts, today or datetime.now(settings.zone).date())
     bad = ch.bad
-    by_number = {r.number: r.index for r in ch.rows}
-    orders = [o for o in orders if not any(bad[by_number[number]] for number in o.rows)]
+    if any(bad):  # the orders' own notes may have found errors
+        by_number = {r.number: r.index for r in ch.rows}
+        orders = [o for o in orders if not any(bad[by_number[number]] for number in o.rows)]
     result = Verification(table, ch.findings, ch.rows, orders, len(groups),
                           groups={oid: [r.index for r in g] for oid, g in groups.items()},
                           amazon_invoiced=invoiced, cols=ch.cols)
