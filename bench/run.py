@@ -54,13 +54,6 @@ def peak_mb(args: list[str], cwd: Path | None = None) -> int:
 REPEAT = 3  # each timed command runs this many times; the best counts, the spread is printed
 
 
-def best_of(n: int, fn, spread: list | None = None):
-    times = [fn() for _ in range(n)]
-    if spread is not None:
-        spread.append((min(times), max(times)))
-    return min(times)
-
-
 def report(label: str, value: float, baseline: float, target: str, ok: bool, unit: str = "s",
            spread: list | None = None) -> None:
     ratio = value / baseline if baseline else float("inf")
@@ -81,8 +74,16 @@ PANDAS_READ = "import sys, pandas\npandas.read_excel(sys.argv[1], engine='openpy
 SETTINGS = 'vies = "non"\n'  # the generated B2B buyers are invented: never asked of VIES
 
 
-def timed(args: list[str], tmp: Path, spread: list) -> float:
-    return best_of(REPEAT, lambda: run_process(args, cwd=tmp)[0], spread)
+def interleaved(fns: list, spreads: list[list]) -> list[float]:
+    """The best time of each of `fns`, run in turn REPEAT times (a, b, a, b...): a machine that slows down for
+    a minute slows every command of a ratio alike, instead of the one that happened to run then."""
+    times = [[] for _ in fns]
+    for _ in range(REPEAT):
+        for fn, t in zip(fns, times):
+            t.append(fn())
+    for t, spread in zip(times, spreads):
+        spread.append((min(t), max(t)))
+    return [min(t) for t in times]
 
 
 def verifier_figures(tmp: Path, n: int, with_pandas: bool, bases: dict) -> dict:
@@ -90,19 +91,25 @@ def verifier_figures(tmp: Path, n: int, with_pandas: bool, bases: dict) -> dict:
     and on one where they exist, each against a bare read of the same file."""
     txt = exports.write_txt(tmp / f"{n}.txt", n)
     xlsx = exports.write_xlsx(tmp / f"{n}.xlsx", n)
-    sp_csv, sp_cal = [], []
-    t_csv = best_of(REPEAT, lambda: run_process([PY, "-c", CSV_READ, str(txt)])[0], sp_csv)
-    t_cal = best_of(REPEAT, lambda: run_process([PY, "-c", CALAMINE_READ, str(xlsx)])[0], sp_cal)
+    def csv_read() -> float:
+        return run_process([PY, "-c", CSV_READ, str(txt)])[0]
+
+    def calamine_read() -> float:
+        return run_process([PY, "-c", CALAMINE_READ, str(xlsx)])[0]
+
+    def verifier(path: Path, extra: list):
+        return lambda: run_process([PY, "-m", "amazon_addin", "verifier", str(path), "--json", *extra], cwd=tmp)[0]
+
     out = {}
     for label, extra in (("sans base", []), ("base, produits et villes nouveaux", ["--db", bases["new"].url]),
                          ("base, produits et villes connus", ["--db", bases["known"].url])):
-        sp = []
-        t = timed([PY, "-m", "amazon_addin", "verifier", str(txt), "--json", *extra], tmp, sp)
+        sp, sp_csv = [], []
+        t, t_csv = interleaved([verifier(txt, extra), csv_read], [sp, sp_csv])
         report(f"verifier .txt {n} lignes, {label} / lecture csv", t, t_csv, "≤ 4×", t <= 4 * t_csv,
                spread=sp + sp_csv)
         out[("txt", label)] = t
-        sp = []
-        t = timed([PY, "-m", "amazon_addin", "verifier", str(xlsx), "--json", *extra], tmp, sp)
+        sp, sp_cal = [], []
+        t, t_cal = interleaved([verifier(xlsx, extra), calamine_read], [sp, sp_cal])
         report(f"verifier .xlsx {n} lignes, {label} / calamine seul", t, t_cal, "≤ 2×", t <= 2 * t_cal,
                spread=sp + sp_cal)
         out[("xlsx", label)] = t
@@ -120,21 +127,21 @@ def integration_figures(tmp: Path, n: int, kind: str, known, with_orm: bool, wit
     journal), into the same schema, in one transaction."""
     txt = tmp / f"{n}.txt"
     sp_ver, sp_int, sp_floor = [], [], []
-    t_ver = timed([PY, "-m", "amazon_addin", "verifier", str(txt), "--json", "--db", known.url], tmp, sp_ver)
     written = []
+
+    def verifier() -> float:
+        return run_process([PY, "-m", "amazon_addin", "verifier", str(txt), "--json", "--db", known.url], cwd=tmp)[0]
 
     def integrer() -> float:
         base = known.clone(f"int-{n}-{len(written)}")
         written.append(base)
         return run_process([PY, "-m", "amazon_addin", "integrer", str(txt), "--json", "--db", base.url], cwd=tmp)[0]
 
-    t_int = best_of(REPEAT, integrer, sp_int)
-    rows = written[0].written_rows()
-    for base in written:
-        base.drop()
-    t_write = max(t_int - t_ver, 1e-6)
+    rows = {}
 
     def floor() -> float:
+        if not rows:  # the very rows Intégrer wrote, read back from its first base
+            rows.update(written[0].written_rows())
         base = known.clone(f"floor-{n}")
         try:
             start = time.perf_counter()
@@ -143,7 +150,10 @@ def integration_figures(tmp: Path, n: int, kind: str, known, with_orm: bool, wit
         finally:
             base.drop()
 
-    t_floor = best_of(REPEAT, floor, sp_floor)
+    t_ver, t_int, t_floor = interleaved([verifier, integrer, floor], [sp_ver, sp_int, sp_floor])
+    for base in written:
+        base.drop()
+    t_write = max(t_int - t_ver, 1e-6)
     counts = ", ".join(f"{len(v)} {k}" for k, (_, v) in rows.items())
     report(f"integrer {kind} {n} lignes, écriture (integrer − verifier) / executemany DB-API", t_write, t_floor,
            "≤ 2×", t_write <= 2 * t_floor, spread=sp_int + sp_ver + sp_floor)
