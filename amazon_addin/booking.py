@@ -97,9 +97,9 @@ class Context:
 
 class Memo:
     """A rule is a function of one amount, a rate and the sale (`Context.key`): exports repeat their amounts
-    (shipping above all), so each distinct call is worked out once per export. A call that said something (a
-    note, worded with its row and day) is worked out again each time; the others are shared. Results are
-    shared: no caller changes a `Taxed`."""
+    (shipping above all), so each distinct call is worked out once per export and its result shared (no caller
+    changes a `Taxed`). A call that said something (a note, worded with its row and day) is worked out again
+    each time."""
 
     def __init__(self):
         self._seen: dict[tuple, tuple] = {}

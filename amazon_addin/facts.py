@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
-from operator import itemgetter
 
 from . import columns as C
 from . import findings as F
@@ -114,13 +113,13 @@ def database_findings(verification, facts: GestanFacts, settings, predictions: b
         """The cells a once-per-value finding covers besides its first (SPEC §7: every one coloured in Excel)."""
         # Sorted as (row, column index) pairs of ints before any address is made: 100k rows of new products
         # make 100k addresses.
-        ordered = []
+        ordered, letter = [], {}
         for column, numbers in rows_by_column.items():
             idx = t.columns.get(column)
             if idx is not None:
+                letter[idx] = C.letter(idx)
                 ordered += zip(index_of.keys() & numbers, repeat(idx))
         ordered.sort()
-        letter = {idx: C.letter(idx) for idx in set(map(itemgetter(1), ordered))}
         return tuple(a for a in (f"{letter[idx]}{r}" for r, idx in ordered) if a != first)
 
     skipped_rows: set[int] = set()

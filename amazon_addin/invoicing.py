@@ -111,7 +111,9 @@ def plan(orders: list[Order], facts: GestanFacts, settings) -> Plan:
             key = keys.get(raw)
             if key is None:  # each address as written looked up once: customers and their towns repeat
                 key = place_key(*raw) if a.country and a.postcode and a.city else False
-                key = keys[raw] = key if key and key not in facts.postal else False
+                if key in facts.postal:
+                    key = False
+                keys[raw] = key
             if not key or key in seen:
                 continue
             seen.add(key)

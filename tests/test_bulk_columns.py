@@ -49,7 +49,7 @@ def test_invoice_columns_are_the_invoice_rows(tmp_path, vies_server, rates_file)
     orders = varied_orders(tmp_path, vies_server, rates_file)
     numbers, clients = [f"FA{n:06d}" for n in range(len(orders))], list(range(10, 10 + len(orders)))
     rows = [_invoice_row(o, n, c) for o, n, c in zip(orders, numbers, clients)]
-    columns = _invoice_columns(orders, numbers, clients)
+    columns = _invoice_columns(orders, numbers, clients, _LineColumns(orders))
     assert list(columns) == list(rows[0])
     for key, values in columns.items():
         expected = [r[key] for r in rows]
@@ -85,7 +85,7 @@ def test_written_by_columns_as_by_dicts_in_a_real_sqlite_file(tmp_path, vies_ser
             if how == "dicts":
                 bulk.insert_dicts(conn, schema.factures, [_invoice_row(*a) for a in zip(orders, numbers, clients)])
             else:
-                bulk.insert_columns(conn, schema.factures, _invoice_columns(orders, numbers, clients))
+                bulk.insert_columns(conn, schema.factures, _invoice_columns(orders, numbers, clients, _LineColumns(orders)))
         raw = engine.raw_connection()
         try:
             cur = raw.cursor()

@@ -171,7 +171,7 @@ class _Run:
     numbers: dict = field(default_factory=dict)  # order id → invoice number
     invoice_ids: dict = field(default_factory=dict)  # invoice number → id
     sold: dict = field(default_factory=dict)  # product code → [quantity, {order id: None}] (ordered, no repeats)
-    lines: "_LineColumns | None" = None  # every line as columns, made by `_invoices`
+    lines: "_LineColumns | None" = None  # every line of `orders` as columns, made once by `_write`
 
 
 def _write(conn, schema: Schema, settings, verification: Verification, facts, file_name: str, sha256: str,
@@ -182,6 +182,7 @@ def _write(conn, schema: Schema, settings, verification: Verification, facts, fi
     _audit_row(run)
     if run.orders:
         run.plan = invoicing.plan(run.orders, facts, settings)
+        run.lines = _LineColumns(run.orders)  # read by the invoices' totals, the lines and the stock movements
         for step in (_customers, _products, _numbers, _invoices, _lines_and_stock, _journal, _counters,
                      _postal_codes, _alerts):
             step(run)
@@ -297,22 +298,20 @@ def _invoice_row(o, numero: str, client_id: int) -> dict:
 # (the orders are in numbering order, scattered in memory: one visit each, not one per column).
 _ORDER_FIELDS = attrgetter("invoice_date", "channel", "order_id", "currency", "instructions", "b2b", "po_number",
                            "taux_change", "sale_date", "fba", "regime", "mention", "vat_number", "taxe_marketplace",
-                           "vies", "shipping", "billing", "lines")
+                           "vies", "shipping", "billing")
 _ADDRESS_FIELDS = attrgetter("name", "line1", "line2", "postcode", "city", "region", "country", "phone")
 
 
-def _invoice_columns(orders: list, numbers: list, client_ids: list, lines: "_LineColumns | None" = None) -> dict[
-        str, list]:
+def _invoice_columns(orders: list, numbers: list, client_ids: list, lines: "_LineColumns") -> dict[str, list]:
     """The invoices of `_invoice_row`, built a whole column at a time ({key: values}, one value per order)
     rather than as a 38-key dict per order; the totals summed once per order from the line columns."""
     def or_none(values) -> list:
         return [v or None for v in values]
 
     (day, channel, order_id, currency, instructions, b2b, po_number, rate, sale_date, fba_, regime, mention,
-     vat_number, taxe_marketplace, vies, ship, bill, _) = zip(*map(_ORDER_FIELDS, orders))
+     vat_number, taxe_marketplace, vies, ship, bill) = zip(*map(_ORDER_FIELDS, orders))
     s_name, s_line1, s_line2, s_postcode, s_city, s_region, s_country, s_phone = zip(*map(_ADDRESS_FIELDS, ship))
     b_name, b_line1, b_line2, b_postcode, b_city, _, b_country, _ = zip(*map(_ADDRESS_FIELDS, bill))
-    lines = lines if lines is not None else _LineColumns(orders)
     # As Order.total_ht/_tva/_ttc: each order's lines summed, here as differences of running sums (exact in
     # Decimal: 28 digits hold any export's grand total to the cent).
     ht, tva, ttc = (lines.per_order_sums(lines.columns[key]) for key in ("montant_ht", "montant_tva", "montant_ttc"))
@@ -374,7 +373,6 @@ def _invoices(run: _Run) -> None:
     ids = list(map(attrgetter("order_id"), run.orders))
     numbers = list(map(run.numbers.__getitem__, ids))
     client_ids = list(map(run.customer_ids.__getitem__, map(run.keys.__getitem__, ids)))
-    run.lines = _LineColumns(run.orders)
     columns = _invoice_columns(run.orders, numbers, client_ids, run.lines)
     before = bulk.last_id(run.conn, f.c.id)
     bulk.insert_columns(run.conn, f, columns)
@@ -421,7 +419,7 @@ def _lines_and_stock(run: _Run) -> None:
     """Every line; for stock-managed products one outgoing movement per line, then one atomic decrement per
     product (negative stock is allowed). Both tables are built column by column."""
     orders, numbers, products, stock_fba = run.orders, run.numbers, run.facts.products, run.settings.stock_fba
-    lines = run.lines if run.lines is not None else _LineColumns(orders)
+    lines = run.lines
     ids = list(map(attrgetter("order_id"), orders))
     invoice_ids = list(map(run.invoice_ids.__getitem__, map(numbers.__getitem__, ids)))
     cols = lines.columns
