@@ -6,7 +6,7 @@ import pytest
 
 from amazon_addin.settings import Settings
 from amazon_addin.verify import verify_file
-from exportgen import HEADER, row, write_txt, write_xlsx
+from exportgen import HEADER, order_id, row, write_txt, write_xlsx
 
 SETTINGS = Settings(vies="non")  # VIES itself: tests/test_vat_rules.py, against a local stand-in
 
@@ -94,6 +94,50 @@ def test_promotion_may_be_negative(tmp_path):
 def test_bad_date(tmp_path):
     result = check(tmp_path, [row(purchase_date="le 3 mars")])
     assert codes(result) == [(f"{col('purchase-date')}2", "E_DATE", "error")]
+
+
+def test_impossible_iso_date_among_good_ones_is_named_and_the_others_read(tmp_path):
+    """Well-shaped instants are read in one pass; one that cannot exist (month 13) sends the new ones of its
+    column to the cell-by-cell reading, which names it, while the others keep their exact instant."""
+    from datetime import datetime, timezone
+
+    good = ["2026-03-04T03:55:25+00:00", "2026-03-05T23:10:00+01:00", "2026-03-06T08:00:00Z"]
+    rows = [row(order_id=order_id(k), purchase_date=d, payments_date=d) for k, d in enumerate(good)]
+    rows.insert(1, row(order_id=order_id(9), purchase_date="2026-13-02T10:00:00+00:00"))
+    result = check(tmp_path, rows)
+    assert codes(result) == [(f"{col('purchase-date')}3", "E_DATE", "error")]
+    assert sorted(o.purchase for o in result.orders) == [
+        datetime(2026, 3, 4, 3, 55, 25, tzinfo=timezone.utc), datetime(2026, 3, 5, 22, 10, tzinfo=timezone.utc),
+        datetime(2026, 3, 6, 8, tzinfo=timezone.utc)]
+    assert check(tmp_path, [r for r in rows if r["order-id"] != order_id(9)]).findings == []
+
+
+def test_ids_amounts_and_texts_read_whole_columns_keep_each_cells_problem(tmp_path):
+    """The C-speed readings of whole columns (plain ids, two-decimal amounts, free text) leave every other value
+    to the cell-by-cell reading: a damaged id, a comma amount and a blank name are still named, at their cell."""
+    rows = [row(order_id=order_id(k), item_price="12.00", item_tax="2.00", vat_exclusive_item_price="10.00")
+            for k in range(4)]
+    rows[1]["order-item-id"] = "4.00E+13"
+    rows[2]["item-price"] = "12,00"
+    rows[3]["recipient-name"] = "   "
+    found = codes(result := check(tmp_path, rows))
+    assert (f"{col('order-item-id')}3", "E_IDENTIFIANT", "warning") in found
+    assert (f"{col('recipient-name')}5", "E_CHAMP_VIDE", "error") in found
+    assert not [c for c in found if c[0] == f"{col('item-price')}4" and c[2] == "error"]
+    typed = result.cols
+    assert typed["item-price"][2] == Decimal("12.00") and typed["recipient-name"][3] is None
+    assert typed["order-item-id"][0] == rows[0]["order-item-id"]
+
+
+def test_typed_column_keeps_false_apart_from_blank():
+    """A column whose values are their own typed value is copied with its blanks made None; False (an xlsx
+    boolean) is its own value too and must not be taken for a blank."""
+    from amazon_addin.checks import _typed_column
+
+    assert _typed_column([False, "", True, None], {False: False, "": None, True: True, None: None}) == [
+        False, None, True, None]
+    assert _typed_column(["a", "", "b"], {"a": "a", "": None, "b": "b"}) == ["a", None, "b"]
+    assert _typed_column([" a", "b"], {" a": "a", "b": "b"}) == ["a", "b"]
 
 
 def test_vat_arithmetic(tmp_path):
