@@ -197,3 +197,31 @@ def test_an_unexpected_error_is_kept_in_the_log(tmp_path):
     text = log.read_text(encoding="utf-8")
     assert "unexpected error in amazon-addin verifier" in text and "KeyError: 'bug forcé'" in text
     assert "in broken" in text
+
+
+def test_the_process_ends_at_once_with_everything_said_and_written(tmp_path):
+    """`python -m amazon_addin` ends its process without freeing its objects one by one: what it printed (a
+    JSON larger than a pipe's buffer), its exit code, its audit log line and its base are all there."""
+    import os
+    import sqlite3
+
+    from exportgen import order_id
+
+    log = tmp_path / "audit.log"
+    env = {**os.environ, "AMAZON_ADDIN_LOG": str(log)}
+    rows = [row(order_id=order_id(k), quantity_purchased="0" if k % 2 else "1") for k in range(1500)]
+    export = write_txt(tmp_path / "e.txt", rows)
+    proc = subprocess.run([sys.executable, "-m", "amazon_addin", "verifier", str(export), "--json"],
+                          capture_output=True, cwd=tmp_path, env=env, timeout=600)
+    assert proc.returncode == 1 and len(proc.stdout) > 150_000  # a pipe holds 64 KiB
+    assert len(json.loads(proc.stdout)["findings"]) >= 750 and "erreur(s)" in proc.stderr.decode("utf-8")
+    clean = write_txt(tmp_path / "clean.txt", [r for k, r in enumerate(rows) if k % 2 == 0])
+    db = tmp_path / "g.db"
+    for args in (["init-db", "--db", f"sqlite:///{db}"], ["integrer", str(clean), "--db", f"sqlite:///{db}"]):
+        done = subprocess.run([sys.executable, "-m", "amazon_addin", *args], capture_output=True, cwd=tmp_path,
+                              env=env, timeout=600)
+        assert done.returncode == 0, done.stderr.decode("utf-8")
+    assert "750 facture(s) créée(s)" in done.stdout.decode("utf-8") + done.stderr.decode("utf-8")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM factures").fetchone() == (750,)
+    assert "integration" in log.read_text(encoding="utf-8")
