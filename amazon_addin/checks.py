@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from collections.abc import Mapping
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import is_, is_not, ne
 from typing import Any
 
@@ -177,6 +177,7 @@ class _Checker(RowChecks):
         self.raw = {name: table.column_values(name) for name in table.columns}
         self._sound_cache: dict[tuple[str, str], bool] = {}
         self._dates: dict[str, tuple] = {}  # date text → (value, problem), shared by the date columns
+        self._distinct: dict[str, set] = {}  # column → its distinct raw values, from `text_cells` to `typed`
 
     def add(self, cls: type[F.Finding], i: int | None, column: str | None, suggestion: Any = None,
             severity: str = "", **params) -> None:
@@ -224,11 +225,13 @@ class _Checker(RowChecks):
         for name, col in self.raw.items():
             cs = charset if name in written else None
             issues = {}
-            for raw in set(col):
-                if type(raw) is str and raw and not (raw.isascii() and raw.isprintable()):
-                    issue = text.inspect(raw, cs)
-                    if issue is not None:
-                        issues[raw] = issue
+            distinct = self._distinct[name] = set(col)  # `typed` reads it too
+            texts = distinct if set(map(type, distinct)) == _STR_ONLY else [v for v in distinct if type(v) is str]
+            # Only texts that are not plain printable ASCII need a look: picked in C, the rest never visited.
+            for raw in set(filterfalse(str.isascii, texts)).union(filterfalse(str.isprintable, texts)):
+                issue = text.inspect(raw, cs)
+                if issue is not None:
+                    issues[raw] = issue
             if issues:
                 for i, raw in enumerate(col):
                     issue = issues.get(raw) if type(raw) is str else None
@@ -240,7 +243,9 @@ class _Checker(RowChecks):
         for name, col in self.raw.items():
             required = name in C.MUST_HAVE_VALUE
             keyed = [_key(v) for v in col] if _mixed_numbers(self.t, col) else col
-            distinct = set(keyed)
+            distinct = self._distinct.pop(name, None) if keyed is col else None
+            if distinct is None:
+                distinct = set(keyed)
             value_of = self._plain_dates(distinct) if name in _DATES else _plain_values(name, distinct)
             problems = {}
             for k in distinct.difference(value_of) if value_of else distinct:
@@ -502,6 +507,7 @@ def _plain_values(name: str, distinct: set) -> dict:
     return {raw: kept for raw, kept in zip(texts, map(str.strip, texts)) if kept}
 # An instant as Amazon writes it, offset included (`values.parse_datetime`'s first path takes it as is).
 _ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:[+-]\d\d:\d\d|Z)", re.ASCII).fullmatch
+_STR_ONLY = {str}
 _TEXT_KEYS = frozenset({str, type(None)})
 
 
