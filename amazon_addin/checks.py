@@ -174,7 +174,7 @@ class _Checker(RowChecks):
         self.bad = [False] * n
         self.ignored = [False] * n  # exact repeats (W_LIGNE_DOUBLE): Intégrer leaves them out
         self.rows = [TypedRow(i, number, self.cols, self.bad) for i, number in enumerate(table.row_numbers)]
-        self.raw = {name: table.column_values(name) for name in table.columns}
+        self.raw = table.columns_values()
         self._sound_cache: dict[tuple[str, str], bool] = {}
         self._dates: dict[str, tuple] = {}  # date text → (value, problem), shared by the date columns
         self._distinct: dict[str, set] = {}  # column → its distinct raw values, from `text_cells` to `typed`

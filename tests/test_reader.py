@@ -716,3 +716,25 @@ def test_exportgen_damaged_xlsx_is_a_complete_zip(tmp_path):
     path = make_damaged_xlsx(tmp_path / "x.xlsx")
     with zipfile.ZipFile(path) as zf:
         assert "xl/workbook.xml" in zf.namelist()
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_all_columns_at_once_are_each_columns_own_values(tmp_path, ragged):
+    """`columns_values` (one pass over the rows, every column a strided slice) gives each named column exactly
+    what `column_values` gives it, short rows included (their missing cells are None)."""
+    from exportgen import row, write_txt
+
+    rows = [row(buyer_name=f"Client {k}") for k in range(30)]
+    path = write_txt(tmp_path / "e.txt", rows)
+    if ragged:  # a line cut short after its 20th cell, as a hand-edited file may have
+        lines = path.read_text(encoding="utf-8").split("\n")
+        lines[7] = "\t".join(lines[7].split("\t")[:20])
+        path.write_text("\n".join(lines), encoding="utf-8")
+    table = read_table(path)
+    assert len({len(r) for r in table.rows}) == (2 if ragged else 1)
+    every = table.columns_values()
+    assert list(every) == list(table.columns)
+    for name in table.columns:
+        assert every[name] == table.column_values(name), name
+    late = next(name for name, idx in table.columns.items() if idx >= 20 and every[name][5])
+    assert (every[late][6] is None) == ragged and every[late][5] is not None
