@@ -226,7 +226,7 @@ class _Checker(RowChecks):
             cs = charset if name in written else None
             issues = {}
             distinct = self._distinct[name] = set(col)  # `typed` reads it too
-            texts = distinct if set(map(type, distinct)) == _STR_ONLY else [v for v in distinct if type(v) is str]
+            texts = _texts(distinct)
             # Only texts that are not plain printable ASCII need a look: picked in C, the rest never visited.
             for raw in set(filterfalse(str.isascii, texts)).union(filterfalse(str.isprintable, texts)):
                 issue = text.inspect(raw, cs)
@@ -243,8 +243,8 @@ class _Checker(RowChecks):
         for name, col in self.raw.items():
             required = name in C.MUST_HAVE_VALUE
             keyed = [_key(v) for v in col] if _mixed_numbers(self.t, col) else col
-            distinct = self._distinct.pop(name, None) if keyed is col else None
-            if distinct is None:
+            distinct = self._distinct.pop(name, None)
+            if distinct is None or keyed is not col:
                 distinct = set(keyed)
             value_of = self._plain_dates(distinct) if name in _DATES else _plain_values(name, distinct)
             problems = {}
@@ -269,8 +269,7 @@ class _Checker(RowChecks):
         """`_plain_values` for a date column: Amazon's ISO instants with their offset, read in one C-level pass
         as `values.parse_datetime` reads them, shared with the other date columns through `_dates`."""
         cache = self._dates
-        new = [v for v in distinct if type(v) is str and v not in cache]
-        new = list(filter(_ISO_INSTANT, new))
+        new = [v for v in filter(_ISO_INSTANT, _texts(distinct)) if v not in cache]
         try:
             parsed = list(map(datetime.fromisoformat, new))
         except ValueError:  # a well-shaped impossible date (month 13): every new one by `_parse`, which names it
@@ -495,7 +494,7 @@ def _plain_values(name: str, distinct: set) -> dict:
     no Python call per value: ids and two-decimal amounts as `_parse`'s own shortcuts take them, free text that
     is not blank (stripped). Each test runs in C over the whole set: ids are all distinct, and `_parse` is a
     Python call each. The other values go through `_parse`."""
-    texts = [v for v in distinct if type(v) is str]
+    texts = _texts(distinct)
     if name in _IDS:
         plain = list(filter(values.plain_identifier, texts))
         return dict(zip(plain, plain))
@@ -505,6 +504,13 @@ def _plain_values(name: str, distinct: set) -> dict:
     if name in _PARSED:
         return {}
     return {raw: kept for raw, kept in zip(texts, map(str.strip, texts)) if kept}
+
+
+def _texts(distinct: set):
+    """The str values of a column's distinct values: the set itself when it holds nothing else (text files)."""
+    return distinct if set(map(type, distinct)) == _STR_ONLY else [v for v in distinct if type(v) is str]
+
+
 # An instant as Amazon writes it, offset included (`values.parse_datetime`'s first path takes it as is).
 _ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:[+-]\d\d:\d\d|Z)", re.ASCII).fullmatch
 _STR_ONLY = {str}
@@ -515,18 +521,14 @@ def _typed_column(keyed: list, value_of: dict) -> list:
     """Each cell's typed value. A column of texts that are their own typed value (ids, free text), blanks aside,
     is copied in C, its empty cells made None: the lookup per cell costs more than the rest of the typing."""
     if set(map(type, value_of)) <= _TEXT_KEYS:
-        blank = value_of.pop("", _NO_BLANK)
-        same = all(map(is_, value_of, value_of.values()))
-        if blank is not _NO_BLANK:
-            value_of[""] = blank
-        if same and blank is _NO_BLANK:
+        own = sum(map(is_, value_of, value_of.values()))  # values that are their own typed value
+        if own == len(value_of):
             return list(keyed)
-        if same and blank is None:  # "" is the only falsy text
+        if own == len(value_of) - 1 and value_of.get("", "") is None:  # all but "", the only falsy text
             return [v or None for v in keyed]
     return list(map(value_of.__getitem__, keyed))
 
 
-_NO_BLANK = object()
 _TAXES = frozenset({"item-tax", "shipping-tax", "gift-wrap-tax"})
 _WRITTEN = frozenset(C.WRITTEN_TEXT)
 _CENT = Decimal("0.01")
