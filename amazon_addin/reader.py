@@ -263,19 +263,19 @@ def read_table(path: str | Path, max_mb: int = 200, max_rows: int | None = None)
 
 
 @contextmanager
-def no_gc(promote: bool = False):
-    """Millions of fresh lists and strings, no cycles: the cyclic collector would only rescan them. `promote`:
-    what was made meanwhile goes to the oldest generation when the collector comes back on (`freeze` then
-    `unfreeze`), so its next pass does not start by scanning all of it as young."""
+def no_gc():
+    """Millions of fresh lists and strings, no cycles: the cyclic collector would only rescan them. When it comes
+    back on, what was made meanwhile goes to the oldest generation (`freeze` then `unfreeze`): left young, the
+    first allocation after would start a young pass over all of it (0.3 s after reading 100k rows, 0.5 s after
+    checking them)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            if promote:
-                gc.freeze()
-                gc.unfreeze()
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

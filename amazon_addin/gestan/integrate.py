@@ -113,7 +113,7 @@ def integrate_table(engine, schema: Schema, table: Table, settings, *, file_name
     try:
         # The collector off for the whole transaction, its objects promoted after (some 0.4 s at 100k rows,
         # which Vérifier, its collector off, never pays); a later full pass still sees them.
-        with no_gc(promote=True), engine.begin() as conn:
+        with no_gc(), engine.begin() as conn:
             reflected = require_schema(conn, schema)
             check_settings_fit(schema, settings, reflected.lengths)
             take_lock(conn, schema, settings.attente_verrou_s)
