@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from collections.abc import Mapping
-from itertools import compress, filterfalse, repeat
+from itertools import compress, filterfalse
 from operator import is_, is_not, ne
 from typing import Any
 
@@ -177,6 +177,8 @@ class _Checker(RowChecks):
         self.raw = table.columns_values()
         self._sound_cache: dict[tuple[str, str], bool] = {}
         self._dates: dict[str, tuple] = {}  # date text → (value, problem), shared by the date columns
+        self._iso: dict[str, datetime] = {}  # Amazon's ISO instants read without a problem, shared likewise
+        self.purchase_days: dict = {}  # purchase instant → its day in `fuseau_horaire` (`tax_sanity`'s)
         self._distinct: dict[str, set] = {}  # column → its distinct raw values, from `text_cells` to `typed`
 
     def add(self, cls: type[F.Finding], i: int | None, column: str | None, suggestion: Any = None,
@@ -267,20 +269,20 @@ class _Checker(RowChecks):
 
     def _plain_dates(self, distinct: set) -> dict:
         """`_plain_values` for a date column: Amazon's ISO instants with their offset, read in one C-level pass
-        as `values.parse_datetime` reads them, shared with the other date columns through `_dates`."""
-        cache = self._dates
-        new = [v for v in filter(_ISO_INSTANT, _texts(distinct)) if v not in cache]
+        as `values.parse_datetime` reads them, shared with the other date columns through `_iso`."""
+        plain = self._iso
+        texts = _texts(distinct)
+        pending = (texts if texts is distinct else set(texts)).difference(plain)
+        if self._dates:  # texts `_parse` has read (an impossible date among them would fail the whole batch)
+            pending.difference_update(self._dates)
+        new = list(filter(_ISO_INSTANT, pending))
         try:
             parsed = list(map(datetime.fromisoformat, new))
         except ValueError:  # a well-shaped impossible date (month 13): every new one by `_parse`, which names it
             new = parsed = []
-        cache.update(zip(new, zip(parsed, repeat(None))))
-        out = {}
-        for v in distinct:
-            hit = cache.get(v) if type(v) is str else None
-            if hit is not None and hit[1] is None:
-                out[v] = hit[0]
-        return out
+        plain.update(zip(new, parsed))
+        common = plain.keys() & distinct
+        return dict(zip(common, map(plain.__getitem__, common)))
 
     def _parse(self, name: str, raw):
         """(typed value, problem) for one distinct raw value; problem = (class, suggestion, severity, params)."""
@@ -579,7 +581,7 @@ def _verify_table(table: Table, settings: Settings, facts, predictions: bool, vi
         buildable = [g for oid, g in groups.items() if oid not in invoiced and not any(r.bad for r in g)]
     orders, notes = build_orders(buildable, settings, facts.product_rate if facts is not None else None,
                                  ch.cols, len(ch.rows), today=today, confirm=vies.check if vies else None, rates=rates,
-                                 fba=fba_report)
+                                 fba=fba_report, purchase_days=ch.purchase_days)
     for n in notes:
         ch.add(n.kind, _index_of(ch.rows, n.row), n.column, n.suggestion, **n.params)
     if facts is not None:

@@ -232,6 +232,7 @@ class _Builder:
         self._exchange: dict[tuple[str, date], exchange.Lookup] = {}
         self._zone = settings.zone
         self._by_issue = settings.date_facture == "achat"
+        self.purchase_days: dict = {}  # purchase instant → its day in the zone, when the checks made them
 
     def convert(self, amount: Decimal, source: str, target: str, day: date) -> Decimal | None:
         """An amount in another currency, through the euro at the ECB rates; None when a rate is missing."""
@@ -241,7 +242,8 @@ class _Builder:
     def sale_day(self, purchase: datetime, rows: list) -> date:
         if self.shipped is not None:
             return sale_date_is_shipment_date(purchase, [self.shipped[r.index] for r in rows], self._zone)
-        return purchase.astimezone(self._zone).date()  # sale_date_is_shipment_date with no shipment date
+        day = self.purchase_days.get(purchase)  # sale_date_is_shipment_date with no shipment date
+        return purchase.astimezone(self._zone).date() if day is None else day
 
     def header(self, rows: list) -> Order:
         s = self.settings
@@ -466,11 +468,15 @@ class _Shipping:
 def build_orders(groups: list[list], settings: Settings,
                  product_rate: Callable[[str], Decimal | None] | None = None, cols: dict | None = None,
                  n: int = 0, *, today: date | None = None, confirm: Callable[[str], Answer] | None = None,
-                 rates: exchange.RatesFile | None = None, fba: bool = False) -> tuple[list[Order], list[Note]]:
+                 rates: exchange.RatesFile | None = None, fba: bool = False,
+                 purchase_days: dict | None = None) -> tuple[list[Order], list[Note]]:
     """`groups`: lists of typed rows (indices into `cols`, the typed columns), one list per order, rows
     already free of blocking errors. `today`: the issue date when `date_facture` = `integration`; `confirm`:
-    the VIES check of a VAT number; `rates`: the ECB rates file; `fba`: the rows are Amazon Fulfilled Shipments."""
+    the VIES check of a VAT number; `rates`: the ECB rates file; `fba`: the rows are Amazon Fulfilled Shipments;
+    `purchase_days`: purchase instants already turned into their day in `fuseau_horaire` (by the checks)."""
     b = _Builder(settings, product_rate, cols or {}, n, today or datetime.now(settings.zone).date(), confirm, rates,
                  fba)
+    if purchase_days:
+        b.purchase_days = purchase_days
     orders = [b.build(g) for g in groups]
     return orders, b.notes

@@ -33,7 +33,7 @@ class RowChecks:
         qty_c = cols.get("quantity-purchased", none)
         country_c, postcode_c = cols.get("ship-country", none), cols.get("ship-postal-code", none)
         when_c = cols.get("purchase-date", none)
-        days = {w: w.astimezone(s.zone).date() for w in set(when_c) if w is not None}
+        days = self.purchase_days = {w: w.astimezone(s.zone).date() for w in set(when_c) if w is not None}
         undated = date.today()
         row_rates = None  # each row's rates, worked out once for the three pairs (at C speed: map, lru_cache)
         sanity = B.tax_sanity

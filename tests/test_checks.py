@@ -112,6 +112,26 @@ def test_impossible_iso_date_among_good_ones_is_named_and_the_others_read(tmp_pa
     assert check(tmp_path, [r for r in rows if r["order-id"] != order_id(9)]).findings == []
 
 
+def test_date_columns_share_their_instants_and_an_impossible_one_is_named_in_each(tmp_path):
+    """The second date column reuses the instants the first one read and reads its own new ones in one pass;
+    an impossible instant the first column named is named again in the second without failing the others.
+    Each order's sale day is its purchase instant's day in `fuseau_horaire` (23:30 UTC is the next day in Paris)."""
+    from datetime import date
+
+    bad = "2026-13-02T10:00:00+00:00"
+    rows = [row(order_id=order_id(0), purchase_date="2026-03-05T23:30:00+00:00",
+                payments_date="2026-03-07T09:00:00+00:00"),
+            row(order_id=order_id(1), purchase_date="2026-03-04T03:55:25+00:00",
+                payments_date="2026-03-04T03:55:25+00:00"),
+            row(order_id=order_id(2), purchase_date=bad, payments_date=bad)]
+    result = check(tmp_path, rows)
+    assert sorted(codes(result, "E_DATE")) == sorted([(f"{col('payments-date')}4", "E_DATE", "error"),
+                                                       (f"{col('purchase-date')}4", "E_DATE", "error")])
+    assert sorted((o.order_id, o.sale_date) for o in result.orders) == [
+        (order_id(0), date(2026, 3, 6)), (order_id(1), date(2026, 3, 4))]
+    assert result.cols["payments-date"][0].day == 7 and result.cols["payments-date"][2] is None
+
+
 def test_ids_amounts_and_texts_read_whole_columns_keep_each_cells_problem(tmp_path):
     """The C-speed readings of whole columns (plain ids, two-decimal amounts, free text) leave every other value
     to the cell-by-cell reading: a damaged id, a comma amount and a blank name are still named, at their cell."""
