@@ -302,8 +302,8 @@ def cmd_check_db(args) -> int:
     for gap in gaps:
         sys.stderr.write(gap.sentence + "\n")
     if any(g.found is None and not g.todo for g in gaps):
-        sys.stderr.write("« amazon-addin init-db » crée les tables manquantes (il ne modifie jamais une table "
-                         "existante).\n")
+        sys.stderr.write("« amazon-addin init-db » crée les tables manquantes et ajoute, vides, les colonnes "
+                         "facultatives qui manquent ; il ne modifie ni ne supprime jamais rien de ce qui existe.\n")
     return 1
 
 

@@ -89,15 +89,25 @@ NEW_COLUMNS = {
 }
 
 
-def create_previous_version(engine) -> None:
-    """The reference schema as the previous version's init-db made it: the same tables without NEW_COLUMNS."""
+# What credit notes added: two tables, and a column in two others that names a credit note.
+CREDIT_TABLES = ("avoirs", "lignes_avoir")
+CREDIT_COLUMNS = {"mouvements_stock": ["avoir_id"], "imports_amazon": ["avoir_id"]}
+
+
+def create_previous_version(engine, credit_notes: bool = True) -> None:
+    """The reference schema as the previous version's init-db made it: the same tables without NEW_COLUMNS.
+    `credit_notes=False`: as a version from before credit notes made it (without CREDIT_TABLES and
+    CREDIT_COLUMNS either)."""
     from sqlalchemy import Table, UniqueConstraint
 
     from amazon_addin.gestan.schema import UNIQUE_TOGETHER, Schema
 
     meta = MetaData()
     for ref, table in Schema().tables():
-        keep = [c._copy() for c in table.columns if c.key not in NEW_COLUMNS.get(ref, ())]
+        if not credit_notes and ref in CREDIT_TABLES:
+            continue
+        left_out = NEW_COLUMNS.get(ref, []) + ([] if credit_notes else CREDIT_COLUMNS.get(ref, []))
+        keep = [c._copy() for c in table.columns if c.key not in left_out]
         unique = [UniqueConstraint(*UNIQUE_TOGETHER[ref], name=f"uq_{ref}")] if ref in UNIQUE_TOGETHER else []
         Table(table.name, meta, *keep, *unique)
     meta.create_all(engine)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backends import ALL, NEW_COLUMNS, create_previous_version, new_backend
+from backends import ALL, CREDIT_COLUMNS, CREDIT_TABLES, NEW_COLUMNS, create_previous_version, new_backend
 from exportgen import row, write_settings, write_txt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +89,68 @@ def test_a_base_of_the_previous_version_upgrades_cleanly(tmp_path, kind):
         invoices = backend.query("select numero, regime, date_vente, total_ttc from factures order by numero")
         assert [(n, r, str(d) if d else None, D(str(t))) for n, r, d, t in invoices] == [
             ("FA2026000001", None, None, D("24")), ("FA2026000002", "FR", "2026-03-06", D("24"))]
+    finally:
+        backend.drop()
+
+
+@pytest.mark.parametrize("kind", ALL)
+def test_a_base_from_before_credit_notes_is_refused_then_upgrades_and_credits(tmp_path, kind):
+    """A base made before credit notes existed (no `avoirs`, `lignes_avoir`, nor the `avoir_id` columns that
+    name one): Vérifier and Intégrer stop in French naming init-db and write nothing; init-db creates the two
+    tables and adds the columns, keeping what the base holds; then an order is integrated and credited."""
+    backend = new_backend(kind, tmp_path)
+    try:
+        engine = backend.engine()
+        try:
+            create_previous_version(engine, credit_notes=False)
+        finally:
+            engine.dispose()
+        backend.execute(
+            "insert into familles (code, libelle) values ('AMAZON', 'Produits Amazon'), ('PORT', 'Frais de port')",
+            "insert into produits (code, libelle, famille, taux_tva, prix_ttc, gere_stock, stock, stock_alerte) values "
+            "('PORT', 'Port', 'PORT', 20, 0, false, 0, 0), ('REMISE', 'Remise', 'AMAZON', 20, 0, false, 0, 0), "
+            "('EMBALLAGE', 'Emballage', 'AMAZON', 20, 0, false, 0, 0), "
+            "('TASSE-01', 'Tasse', 'AMAZON', 20, 12, true, 5, 0)",
+            "insert into factures (numero, date, commande, total_ttc) values ('FA2026000001', '2026-03-01', "
+            "'405-0000001-0000013', 24)",
+            "insert into imports_amazon (commande, canal, facture_id) values ('405-0000001-0000013', 'Amazon.fr', 1)",
+            "insert into compteurs (nom, valeur) values ('FA2026', 1)")
+        write_settings(tmp_path, date_facture="achat", vies="non")
+        export = write_txt(tmp_path / "export.txt", [order(1), order(2, sku="TASSE-01", quantity_purchased="2",
+                                                                   purchase_date="2026-03-06T10:00:00+00:00",
+                                                                   payments_date="2026-03-06T10:00:00+00:00")])
+        code, _, err = cli("check-db", "--db", backend.url, cwd=tmp_path)
+        assert code == 1
+        for name in CREDIT_TABLES:
+            assert f"Table manquante : {name}." in err
+        for table, columns in CREDIT_COLUMNS.items():
+            assert all(f"Colonne manquante : {table}.{c}." in err for c in columns)
+        assert "crée les tables manquantes et ajoute, vides, les colonnes facultatives qui manquent" in err
+        before = backend.dump()
+        code, out, err = cli("verifier", export, "--db", backend.url, cwd=tmp_path)
+        assert code == 3 and "table manquante : avoirs" in err and "init-db" in err, err
+        code, out, err = cli("integrer", export, "--db", backend.url, cwd=tmp_path)  # names its first gap
+        assert code == 3 and "init-db" in err and "check-db" in err, err
+        assert backend.dump() == before
+        code, _, err = cli("init-db", "--db", backend.url, cwd=tmp_path)
+        assert code == 0, err
+        assert "Tables créées : avoirs, lignes_avoir." in err
+        added = err.split("Colonnes ajoutées : ", 1)[1].split(".\n", 1)[0].split(", ")
+        assert {f"{t}.{c}" for t, cs in CREDIT_COLUMNS.items() for c in cs} <= set(added)
+        assert cli("check-db", "--db", backend.url, cwd=tmp_path)[0] == 0
+        assert backend.query("select numero, commande from factures") == [("FA2026000001", "405-0000001-0000013")]
+        code, out, err = cli("integrer", export, "--db", backend.url, "--json", cwd=tmp_path)
+        assert code == 0, err
+        assert json.loads(out)["invoices"] == [{"commande": "405-0000002-0000013", "numero": "FA2026000002"}]
+        assert backend.query("select stock from produits where code = 'TASSE-01'") == [(3,)]
+        code, out, err = cli("avoir", "--commande", "405-0000002-0000013", "--db", backend.url, "--json", cwd=tmp_path)
+        assert code == 0, err
+        (made,) = json.loads(out)["credit_notes"]
+        assert (made["commande"], made["facture"]) == ("405-0000002-0000013", "FA2026000002")
+        assert backend.query("select stock from produits where code = 'TASSE-01'") == [(5,)]
+        assert backend.query("select count(*) from lignes_avoir")[0][0] == 1
+        journal = backend.query("select a.numero from imports_amazon j join avoirs a on a.id = j.avoir_id")
+        assert journal == [(made["avoir"],)]
     finally:
         backend.drop()
 
