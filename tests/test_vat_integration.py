@@ -44,24 +44,30 @@ def folder(tmp_path):
     return tmp_path
 
 
+def old_base(backend, credit_notes: bool = True) -> None:
+    """A base an older version made (see `create_previous_version`), holding what its init-db put there and
+    one order it integrated (FA2026000001)."""
+    engine = backend.engine()
+    try:
+        create_previous_version(engine, credit_notes=credit_notes)
+    finally:
+        engine.dispose()
+    backend.execute(
+        "insert into familles (code, libelle) values ('AMAZON', 'Produits Amazon'), ('PORT', 'Frais de port')",
+        "insert into produits (code, libelle, famille, taux_tva, prix_ttc, gere_stock, stock, stock_alerte) values "
+        "('PORT', 'Port', 'PORT', 20, 0, false, 0, 0), ('REMISE', 'Remise', 'AMAZON', 20, 0, false, 0, 0), "
+        "('EMBALLAGE', 'Emballage', 'AMAZON', 20, 0, false, 0, 0)",
+        "insert into factures (numero, date, commande, total_ttc) values ('FA2026000001', '2026-03-01', "
+        "'405-0000001-0000013', 24)",
+        "insert into imports_amazon (commande, canal, facture_id) values ('405-0000001-0000013', 'Amazon.fr', 1)",
+        "insert into compteurs (nom, valeur) values ('FA2026', 1)")
+
+
 @pytest.mark.parametrize("kind", ALL)
 def test_a_base_of_the_previous_version_upgrades_cleanly(tmp_path, kind):
     backend = new_backend(kind, tmp_path)
     try:
-        engine = backend.engine()
-        try:
-            create_previous_version(engine)
-        finally:
-            engine.dispose()
-        backend.execute(
-            "insert into familles (code, libelle) values ('AMAZON', 'Produits Amazon'), ('PORT', 'Frais de port')",
-            "insert into produits (code, libelle, famille, taux_tva, prix_ttc, gere_stock, stock, stock_alerte) values "
-            "('PORT', 'Port', 'PORT', 20, 0, false, 0, 0), ('REMISE', 'Remise', 'AMAZON', 20, 0, false, 0, 0), "
-            "('EMBALLAGE', 'Emballage', 'AMAZON', 20, 0, false, 0, 0)",
-            "insert into factures (numero, date, commande, total_ttc) values ('FA2026000001', '2026-03-01', "
-            "'405-0000001-0000013', 24)",
-            "insert into imports_amazon (commande, canal, facture_id) values ('405-0000001-0000013', 'Amazon.fr', 1)",
-            "insert into compteurs (nom, valeur) values ('FA2026', 1)")
+        old_base(backend)
         write_settings(tmp_path, date_facture="achat", vies="non")
         export = write_txt(tmp_path / "export.txt", [order(1), order(2, purchase_date="2026-03-06T10:00:00+00:00",
                                                                    payments_date="2026-03-06T10:00:00+00:00")])
@@ -100,21 +106,9 @@ def test_a_base_from_before_credit_notes_is_refused_then_upgrades_and_credits(tm
     tables and adds the columns, keeping what the base holds; then an order is integrated and credited."""
     backend = new_backend(kind, tmp_path)
     try:
-        engine = backend.engine()
-        try:
-            create_previous_version(engine, credit_notes=False)
-        finally:
-            engine.dispose()
-        backend.execute(
-            "insert into familles (code, libelle) values ('AMAZON', 'Produits Amazon'), ('PORT', 'Frais de port')",
-            "insert into produits (code, libelle, famille, taux_tva, prix_ttc, gere_stock, stock, stock_alerte) values "
-            "('PORT', 'Port', 'PORT', 20, 0, false, 0, 0), ('REMISE', 'Remise', 'AMAZON', 20, 0, false, 0, 0), "
-            "('EMBALLAGE', 'Emballage', 'AMAZON', 20, 0, false, 0, 0), "
-            "('TASSE-01', 'Tasse', 'AMAZON', 20, 12, true, 5, 0)",
-            "insert into factures (numero, date, commande, total_ttc) values ('FA2026000001', '2026-03-01', "
-            "'405-0000001-0000013', 24)",
-            "insert into imports_amazon (commande, canal, facture_id) values ('405-0000001-0000013', 'Amazon.fr', 1)",
-            "insert into compteurs (nom, valeur) values ('FA2026', 1)")
+        old_base(backend, credit_notes=False)
+        backend.execute("insert into produits (code, libelle, famille, taux_tva, prix_ttc, gere_stock, stock, "
+                        "stock_alerte) values ('TASSE-01', 'Tasse', 'AMAZON', 20, 12, true, 5, 0)")
         write_settings(tmp_path, date_facture="achat", vies="non")
         export = write_txt(tmp_path / "export.txt", [order(1), order(2, sku="TASSE-01", quantity_purchased="2",
                                                                    purchase_date="2026-03-06T10:00:00+00:00",
