@@ -208,7 +208,7 @@ class _Builder:
 
     def __init__(self, settings: Settings, product_rate: Callable[[str], Decimal | None] | None, cols: dict, n: int,
                  today: date, confirm: Callable[[str], Answer] | None, rates: exchange.RatesFile | None,
-                 fba: bool = False):
+                 fba: bool = False, purchase_days: dict | None = None):
         self.settings = settings
         self.fba = fba
         self.cols = cols
@@ -232,7 +232,7 @@ class _Builder:
         self._exchange: dict[tuple[str, date], exchange.Lookup] = {}
         self._zone = settings.zone
         self._by_issue = settings.date_facture == "achat"
-        self.purchase_days: dict = {}  # purchase instant → its day in the zone, when the checks made them
+        self.purchase_days = purchase_days or {}  # purchase instant → its day in the zone, when the checks made them
 
     def convert(self, amount: Decimal, source: str, target: str, day: date) -> Decimal | None:
         """An amount in another currency, through the euro at the ECB rates; None when a rate is missing."""
@@ -475,8 +475,6 @@ def build_orders(groups: list[list], settings: Settings,
     the VIES check of a VAT number; `rates`: the ECB rates file; `fba`: the rows are Amazon Fulfilled Shipments;
     `purchase_days`: purchase instants already turned into their day in `fuseau_horaire` (by the checks)."""
     b = _Builder(settings, product_rate, cols or {}, n, today or datetime.now(settings.zone).date(), confirm, rates,
-                 fba)
-    if purchase_days:
-        b.purchase_days = purchase_days
+                 fba, purchase_days)
     orders = [b.build(g) for g in groups]
     return orders, b.notes
