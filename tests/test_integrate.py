@@ -377,3 +377,48 @@ def test_new_rows_find_their_own_ids_beside_gestan_rows_with_higher_ids(tmp_path
                          "on f.id = j.facture_id join clients c on c.id = f.client_id order by j.commande")
     assert linked == [(f"405-{n:07d}-0000000", f"405-{n:07d}-0000000", f"Client {n}") for n in range(1, 4)]
     assert query(base, "select nom from clients where id = 5000") == [("Client de Gestan",)]
+
+
+def test_the_journal_is_read_whole_or_by_the_exports_orders_with_the_same_facts(tmp_path, base):
+    """load_facts reads the whole journal in one query when it is no longer than the export, else only the
+    export's orders by chunks: both ways find the same integrated, changed and credited orders."""
+    from sqlalchemy import event
+
+    from amazon_addin.gestan.store import load_facts
+    from amazon_addin.settings import load as load_settings
+
+    r1, r2, r3 = order(1), order(2), order(3)  # each row keeps its order-item-id in every export
+    first = write_txt(tmp_path / "first.txt", [r1, r2, r3])
+    assert cli("integrer", first, "--db", base.url)[0] == 0
+    assert cli("avoir", "--commande", "405-0000002-0000000", "--db", base.url)[0] == 0
+    changed = dict(r3, **{"item-price": "30.00", "item-tax": "5.00", "vat-exclusive-item-price": "25.00"})
+    long_export = write_txt(tmp_path / "long.txt", [r1, r2, changed, order(4)])  # 4 orders, journal 3
+    short_export = write_txt(tmp_path / "short.txt", [r1, changed])  # 2 orders, journal 3
+    engine = make_engine(base.url)
+    statements = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split())))
+    settings = load_settings(FIXED_DATES)
+    try:
+        facts = {}
+        for name, export in (("long", long_export), ("short", short_export)):
+            statements.clear()
+            with engine.connect() as conn:
+                facts[name] = load_facts(conn, Schema(), read_table(export), settings)
+            journal = [s for s in statements if "FROM imports_amazon" in s and "count" not in s]
+            assert len(journal) == 1, statements
+            facts[name + " by chunks"] = " IN " in journal[0].upper()
+    finally:
+        engine.dispose()
+    assert (facts["long by chunks"], facts["short by chunks"]) == (False, True)  # each way was taken
+    one, three = "405-0000001-0000000", "405-0000003-0000000"
+    assert facts["long"].integrated == {one: "FA2026000001", three: "FA2026000003"}
+    assert facts["long"].credited == {"405-0000002-0000000": "FA2026000002"}
+    assert facts["short"].integrated == facts["long"].integrated and facts["short"].credited == {}
+    assert facts["short"].fingerprints == facts["long"].fingerprints
+    assert all(facts["long"].fingerprints[k] for k in (one, three))
+    # Vérifier then tells the changed order from the unchanged one, whichever way the journal was read.
+    for export, cell in ((long_export, "A4"), (short_export, "A3")):  # the changed order's row in each
+        _, out, _ = cli("verifier", export, "--db", base.url, "--json")
+        changed_cells = [f["cell"] for f in json.loads(out)["findings"] if f["code"] == "W_COMMANDE_MODIFIEE"]
+        assert changed_cells == [cell]

@@ -24,9 +24,15 @@ def chunks(items: list, size: int = CHUNK):
 
 
 def _texts(table, name: str) -> list[str]:
+    col = table.column_values(name)
+    distinct = set(col)
+    if {type(v) for v in distinct} <= {str, type(None)}:  # a text export: no type to tell apart, C-level
+        out = {v.strip() for v in distinct if v is not None}
+        out.discard("")
+        return sorted(out)
     out = set()
     # Each distinct cell once, by type too (True == 1 as set members): order ids repeat per item, skus per order.
-    for _, raw in {(type(v), v) for v in table.column_values(name)}:
+    for _, raw in {(type(v), v) for v in col}:
         if not values.is_blank(raw):
             out.add(values.as_text(raw).strip())
     return sorted(out)
@@ -51,16 +57,21 @@ def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
     # A credited order (its journal row names a credit note) is no longer integrated: it may come back.
     credit = j.c.avoir_id if ("imports_amazon", "avoir_id") not in missing else None
     extra = [c for c in (kept, credit) if c is not None]
-    for part in chunks(ids):
-        q = select(j.c.commande, schema.invoice_number(), *extra) \
-            .select_from(j.outerjoin(f, j.c.facture_id == f.c.id)).where(j.c.commande.in_(part))
-        for row in conn.execute(q):
-            numero = str(row.numero) if row.numero not in (None, "") else "?"
-            if credit is not None and row.avoir_id is not None:
-                facts.credited[row.commande] = numero
-                continue
-            facts.integrated[row.commande] = numero
-            facts.fingerprints[row.commande] = row.empreinte if kept is not None else None
+    journal = select(j.c.commande, schema.invoice_number(), *extra) \
+        .select_from(j.outerjoin(f, j.c.facture_id == f.c.id))
+    if conn.execute(select(func.count()).select_from(j)).scalar() <= len(ids):
+        # A journal no longer than the export is read whole, in one query: 60k order ids would be 121 queries.
+        wanted = set(ids)
+        rows = (row for row in conn.execute(journal) if row.commande in wanted)
+    else:  # a long journal: only the export's orders, by chunks
+        rows = (row for part in chunks(ids) for row in conn.execute(journal.where(j.c.commande.in_(part))))
+    for row in rows:
+        numero = str(row.numero) if row.numero not in (None, "") else "?"
+        if credit is not None and row.avoir_id is not None:
+            facts.credited[row.commande] = numero
+            continue
+        facts.integrated[row.commande] = numero
+        facts.fingerprints[row.commande] = row.empreinte if kept is not None else None
     countries = sorted({c.upper() for c in _texts(table, "ship-country") + _texts(table, "bill-country")})
     for part in chunks(countries):
         for row in conn.execute(select(cp.c.pays, cp.c.code_postal, cp.c.ville).where(cp.c.pays.in_(part))):
