@@ -148,6 +148,8 @@ def test_store_load_facts_statements(dialect, s):
     assert sql(q, dialect) == ("SELECT imports_amazon.commande, factures.numero, imports_amazon.empreinte "
                                "FROM imports_amazon LEFT OUTER JOIN factures ON imports_amazon.facture_id = factures.id "
                                "WHERE imports_amazon.commande IN (?, ?)")
+    # A journal no longer than the export is counted, then read whole with the same join and no WHERE.
+    assert sql(select(func.count()).select_from(j), dialect) == "SELECT count(*) AS count_1 FROM imports_amazon"
     q = select(cp.c.pays, cp.c.code_postal, cp.c.ville).where(cp.c.pays.in_(["BE", "FR"]))
     assert sql(q, dialect) == ("SELECT codes_postaux.pays, codes_postaux.code_postal, codes_postaux.ville "
                                "FROM codes_postaux WHERE codes_postaux.pays IN (?, ?)")
