@@ -379,46 +379,54 @@ def test_new_rows_find_their_own_ids_beside_gestan_rows_with_higher_ids(tmp_path
     assert query(base, "select nom from clients where id = 5000") == [("Client de Gestan",)]
 
 
-def test_the_journal_is_read_whole_or_by_the_exports_orders_with_the_same_facts(tmp_path, base):
-    """load_facts reads the whole journal in one query when it is no longer than the export, else only the
-    export's orders by chunks: both ways find the same integrated, changed and credited orders."""
+def test_the_journal_is_read_whole_or_by_the_exports_orders_with_the_same_facts(tmp_path, base, monkeypatch):
+    """load_facts reads the whole journal in one query when the export has more than one chunk of orders and the
+    journal is no longer, else only the export's orders by chunks (a small export never counts the journal):
+    every way finds the same integrated, changed and credited orders."""
     from sqlalchemy import event
 
-    from amazon_addin.gestan.store import load_facts
+    from amazon_addin.gestan import store
     from amazon_addin.settings import load as load_settings
 
     r1, r2, r3 = order(1), order(2), order(3)  # each row keeps its order-item-id in every export
-    first = write_txt(tmp_path / "first.txt", [r1, r2, r3])
+    first = write_txt(tmp_path / "first.txt", [r1, r2, r3, order(5)])
     assert cli("integrer", first, "--db", base.url)[0] == 0
     assert cli("avoir", "--commande", "405-0000002-0000000", "--db", base.url)[0] == 0
     changed = dict(r3, **{"item-price": "30.00", "item-tax": "5.00", "vat-exclusive-item-price": "25.00"})
-    long_export = write_txt(tmp_path / "long.txt", [r1, r2, changed, order(4)])  # 4 orders, journal 3
-    short_export = write_txt(tmp_path / "short.txt", [r1, changed])  # 2 orders, journal 3
+    exports = {  # journal: 4 rows; chunks of 2 orders below
+        "long": write_txt(tmp_path / "long.txt", [r1, r2, changed, order(4), order(6)]),  # 5 orders: read whole
+        "medium": write_txt(tmp_path / "medium.txt", [r1, changed, order(4)]),  # 3 orders: counted, by chunks
+        "short": write_txt(tmp_path / "short.txt", [r1, changed]),  # one chunk: by chunks, never counted
+    }
+    monkeypatch.setattr(store, "CHUNK", 2)  # the threshold: more than 2 orders is "more than one chunk"
     engine = make_engine(base.url)
     statements = []
     event.listen(engine, "before_cursor_execute",
-                 lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split())))
+                 lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split()).upper()))
     settings = load_settings(FIXED_DATES)
+    facts, ways = {}, {}
     try:
-        facts = {}
-        for name, export in (("long", long_export), ("short", short_export)):
+        for name, export in exports.items():
             statements.clear()
             with engine.connect() as conn:
-                facts[name] = load_facts(conn, Schema(), read_table(export), settings)
-            journal = [s for s in statements if "FROM imports_amazon" in s and "count" not in s]
-            assert len(journal) == 1, statements
-            facts[name + " by chunks"] = " IN " in journal[0].upper()
+                facts[name] = store.load_facts(conn, Schema(), read_table(export), settings)
+            journal = [s for s in statements if "FROM IMPORTS_AMAZON" in s]
+            counted = [s for s in journal if "COUNT(" in s]
+            read = [s for s in journal if "COUNT(" not in s]
+            assert len(read) == 1, statements  # the whole journal, or one IN query (chunks() still takes 500)
+            ways[name] = (len(counted), "chunks" if " IN (" in read[0] else "whole")
     finally:
         engine.dispose()
-    assert (facts["long by chunks"], facts["short by chunks"]) == (False, True)  # each way was taken
+    assert ways == {"long": (1, "whole"), "medium": (1, "chunks"), "short": (0, "chunks")}  # each way was taken
     one, three = "405-0000001-0000000", "405-0000003-0000000"
     assert facts["long"].integrated == {one: "FA2026000001", three: "FA2026000003"}
     assert facts["long"].credited == {"405-0000002-0000000": "FA2026000002"}
-    assert facts["short"].integrated == facts["long"].integrated and facts["short"].credited == {}
-    assert facts["short"].fingerprints == facts["long"].fingerprints
+    for name in ("medium", "short"):
+        assert facts[name].integrated == facts["long"].integrated and facts[name].credited == {}
+        assert facts[name].fingerprints == facts["long"].fingerprints
     assert all(facts["long"].fingerprints[k] for k in (one, three))
     # Vérifier then tells the changed order from the unchanged one, whichever way the journal was read.
-    for export, cell in ((long_export, "A4"), (short_export, "A3")):  # the changed order's row in each
-        _, out, _ = cli("verifier", export, "--db", base.url, "--json")
+    for name, cell in (("long", "A4"), ("medium", "A3"), ("short", "A3")):  # the changed order's row in each
+        _, out, _ = cli("verifier", exports[name], "--db", base.url, "--json")
         changed_cells = [f["cell"] for f in json.loads(out)["findings"] if f["code"] == "W_COMMANDE_MODIFIEE"]
         assert changed_cells == [cell]

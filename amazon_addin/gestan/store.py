@@ -26,7 +26,7 @@ def chunks(items: list, size: int = CHUNK):
 def _texts(table, name: str) -> list[str]:
     col = table.column_values(name)
     distinct = set(col)
-    if {type(v) for v in distinct} <= {str, type(None)}:  # a text export: no type to tell apart, C-level
+    if set(map(type, distinct)) <= {str, type(None)}:  # a text export: no type to tell apart, C-level
         out = {v.strip() for v in distinct if v is not None}
         out.discard("")
         return sorted(out)
@@ -59,8 +59,9 @@ def load_facts(conn, schema: Schema, table, settings) -> GestanFacts:
     extra = [c for c in (kept, credit) if c is not None]
     journal = select(j.c.commande, schema.invoice_number(), *extra) \
         .select_from(j.outerjoin(f, j.c.facture_id == f.c.id))
-    if conn.execute(select(func.count()).select_from(j)).scalar() <= len(ids):
-        # A journal no longer than the export is read whole, in one query: 60k order ids would be 121 queries.
+    # An export of more than one chunk of orders (60k orders are 121 queries) reads a journal no longer than
+    # itself whole, in one query; a small export (the daily case) never counts a long journal.
+    if len(ids) > CHUNK and conn.execute(select(func.count()).select_from(j)).scalar() <= len(ids):
         wanted = set(ids)
         rows = (row for row in conn.execute(journal) if row.commande in wanted)
     else:  # a long journal: only the export's orders, by chunks
